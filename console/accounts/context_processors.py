@@ -1,0 +1,39 @@
+"""Adds the signed-in user's role and the region selector to every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from .regions import current_region
+from .roles import role_of
+
+
+# Main navigation after "Pools": (label, URL name). A page that does not exist yet
+# is shown greyed out rather than as a link to nowhere.
+NAV = (("Lookup", "identities:lookup"), ("Jobs", "jobs:list"), ("Audit", "audit:list"))
+
+
+def _nav(request: HttpRequest) -> list[dict[str, Any]]:
+    items = []
+    for label, name in NAV:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            url = None
+        current = url is not None and request.path.startswith(url)
+        items.append({"label": label, "url": url, "current": current})
+    return items
+
+
+def console(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "console_nav": _nav(request),
+        "console_role": role_of(request.user),
+        "console_regions": settings.AWS_REGIONS,
+        "console_region": current_region(request),
+        "cognito_endpoint_mode": settings.COGNITO_ENDPOINT if settings.COGNITO_ENDPOINT in ("local", "aws") else "url",
+    }

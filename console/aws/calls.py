@@ -1,0 +1,63 @@
+"""Making calls: one wrapper that maps botocore failures to gateway errors, and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+)
+
+from . import errors
+from .clients import get_client
+
+
+def call(region: str, operation: str, **params: Any) -> dict[str, Any]:
+    """Call one Cognito operation (snake_case name, e.g. 'list_identity_pools')."""
+    client = get_client(region)
+    method = getattr(client, operation)
+    op_name = client.meta.method_to_api_mapping.get(operation, operation)
+    try:
+        return method(**params)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise errors.error_for_code(
+            error.get("Code", "Unknown"), error.get("Message", str(exc)), op_name
+        ) from exc
+    except ParamValidationError as exc:
+        raise errors.InvalidInput(str(exc), code="ValidationException", operation=op_name) from exc
+    except NoCredentialsError as exc:
+        raise errors.CredentialsMissing(str(exc), operation=op_name) from exc
+    except EndpointConnectionError as exc:
+        raise errors.Unavailable(str(exc), operation=op_name) from exc
+    except BotoCoreError as exc:
+        raise errors.Unavailable(str(exc), operation=op_name) from exc
+
+
+def iter_pages(
+    region: str, operation: str, result_key: str, page_size: int = 60, **params: Any
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield each page of a NextToken-paginated operation until the last one."""
+    token: str | None = None
+    while True:
+        request = dict(params, MaxResults=page_size)
+        if token:
+            request["NextToken"] = token
+        page = call(region, operation, **request)
+        yield page.get(result_key, [])
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def iter_items(
+    region: str, operation: str, result_key: str, page_size: int = 60, **params: Any
+) -> Iterator[dict[str, Any]]:
+    """Yield every item of a NextToken-paginated operation."""
+    for page in iter_pages(region, operation, result_key, page_size, **params):
+        yield from page

@@ -1,0 +1,118 @@
+"""Builds the boto3 clients the console uses, one per region, for the configured endpoint.
+
+COGNITO_ENDPOINT decides where calls go:
+- ``local``: the embedded service, in-process. A botocore ``before-send`` handler
+  hands the signed request to the emulator's protocol and returns its answer, so
+  botocore still serialises, signs and parses every call, with no socket.
+- ``aws``: the real regional endpoints, credentials from the default chain.
+- an ``http(s)://`` URL: that endpoint verbatim (another emulator, a VPC endpoint).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.config import Config
+from django.conf import settings
+
+# Placeholder credentials for endpoints that do not check them (local and emulators).
+LOCAL_ACCESS_KEY = "AKIALOCALCONSOLE0000"
+LOCAL_SECRET_KEY = "local-console-secret-not-used-for-anything"
+LOCAL_ENDPOINT = "https://cognito-identity.local.invalid"
+
+_clients: dict[tuple[str, str], Any] = {}
+_lock = threading.Lock()
+
+
+def endpoint_mode() -> str:
+    """'local', 'aws' or 'url', from COGNITO_ENDPOINT."""
+    endpoint = settings.COGNITO_ENDPOINT
+    if endpoint == "local":
+        return "local"
+    if endpoint == "aws":
+        return "aws"
+    if endpoint.startswith(("http://", "https://")):
+        return "url"
+    raise ValueError(f"COGNITO_ENDPOINT must be 'local', 'aws' or an http(s) URL, not {endpoint!r}")
+
+
+def client_config() -> Config:
+    # Retry mode "standard" on purpose: "adaptive" keeps its token bucket per client
+    # object and cannot coordinate processes; the shared Redis limiter does that.
+    return Config(
+        retries={"mode": "standard", "max_attempts": 5},
+        connect_timeout=5,
+        read_timeout=30,
+        user_agent_extra="cognito-identity-console",
+    )
+
+
+class _Body:
+    """The `raw` object botocore reads a response body from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def dispatch_in_process(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+    """botocore `before-send` handler: answer the request with the embedded service."""
+    from console.emulator.protocol import handle
+
+    body = request.body or b""
+    if hasattr(body, "read"):
+        body = body.read()
+    if isinstance(body, str):
+        body = body.encode()
+    headers = {name.lower(): _text(value) for name, value in request.headers.items()}
+    response = handle(request.method, urlsplit(request.url).path or "/", headers, body)
+    return AWSResponse(request.url, response.status, response.headers, _Body(response.body))
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def build_client(region: str, endpoint: str | None = None) -> Any:
+    """A new cognito-identity client for `region` (use `get_client` to share one)."""
+    endpoint = endpoint or settings.COGNITO_ENDPOINT
+    kwargs: dict[str, Any] = {"region_name": region, "config": client_config()}
+    session = boto3.session.Session()
+    if endpoint == "local":
+        kwargs.update(
+            endpoint_url=LOCAL_ENDPOINT,
+            aws_access_key_id=LOCAL_ACCESS_KEY,
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+        )
+    elif endpoint != "aws":
+        kwargs["endpoint_url"] = endpoint
+        if session.get_credentials() is None:
+            kwargs.update(aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_SECRET_KEY)
+    client = session.client("cognito-identity", **kwargs)
+    if endpoint == "local":
+        client.meta.events.register("before-send.cognito-identity", dispatch_in_process)
+    return client
+
+
+def get_client(region: str) -> Any:
+    """The shared client for `region` (boto3 clients are thread-safe)."""
+    key = (settings.COGNITO_ENDPOINT, region)
+    client = _clients.get(key)
+    if client is None:
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = build_client(region)
+    return client
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that change COGNITO_ENDPOINT call this)."""
+    with _lock:
+        _clients.clear()

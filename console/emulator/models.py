@@ -1,0 +1,92 @@
+"""State of the embedded Cognito Identity service.
+
+Only the emulator reads and writes these tables; the console reaches them through
+boto3 like any other client (DESIGN.md invariant 1).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class IdentityPool(models.Model):
+    """One identity pool, stored as the `IdentityPool` shape plus roles, maps and tags."""
+
+    pool_id = models.CharField(max_length=55, unique=True)
+    region = models.CharField(max_length=32)
+    account_id = models.CharField(max_length=12)
+    name = models.CharField(max_length=128)
+    allow_unauthenticated = models.BooleanField(default=False)
+    # Tri-state: None means "never set", which is not the same as False.
+    allow_classic_flow = models.BooleanField(null=True, default=None)
+    supported_login_providers = models.JSONField(default=dict)
+    developer_provider_name = models.CharField(max_length=128, null=True, default=None)
+    openid_connect_provider_arns = models.JSONField(default=list)
+    cognito_identity_providers = models.JSONField(default=list)
+    saml_provider_arns = models.JSONField(default=list)
+    tags = models.JSONField(default=dict)
+    # {"authenticated": arn, "unauthenticated": arn}
+    roles = models.JSONField(default=dict)
+    # {provider: RoleMapping shape}
+    role_mappings = models.JSONField(default=dict)
+    # {provider: {"UseDefaults": bool, "PrincipalTags": {...}}}
+    principal_tag_maps = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "id"], name="emu_pool_region_id")]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id} ({self.name})"
+
+
+class Identity(models.Model):
+    """One identity; `id` is the keyset anchor for ListIdentities pagination."""
+
+    identity_id = models.CharField(max_length=55, unique=True)
+    pool = models.ForeignKey(IdentityPool, on_delete=models.CASCADE, db_index=False)
+    created_at = models.DateTimeField()
+    modified_at = models.DateTimeField()
+    # Disabled after losing a merge; still listed unless HideDisabled.
+    disabled = models.BooleanField(default=False)
+    # The identity that absorbed this one in a merge (sign-in fidelity).
+    merged_into = models.CharField(max_length=55, null=True, blank=True, default=None)
+    # Role ARN the last credentials were issued for (shown by the console).
+    last_role_arn = models.CharField(max_length=2048, null=True, blank=True, default=None)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["pool", "id"], name="emu_identity_pool_id"),
+            models.Index(fields=["pool", "disabled", "id"], name="emu_identity_pool_dis_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.identity_id
+
+
+class IdentityLogin(models.Model):
+    """A login linked to an identity: a provider's user, or a developer user identifier.
+
+    `pool` is denormalised so one provider user maps to at most one identity per pool.
+    """
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="logins")
+    pool = models.ForeignKey(IdentityPool, on_delete=models.CASCADE, db_index=False)
+    provider = models.CharField(max_length=2048)
+    subject = models.CharField(max_length=2048)
+    is_developer = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "provider", "subject"], name="emu_login_unique_per_pool"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["identity", "is_developer", "id"], name="emu_login_identity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject}"

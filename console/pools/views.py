@@ -1,0 +1,29 @@
+"""Pool pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from console.accounts.regions import current_region
+from console.accounts.roles import permission_required
+from console.aws import errors as aws_errors
+from console.aws.pools import list_pools_page
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@permission_required("view_console")
+def pool_list(request: HttpRequest) -> HttpResponse:
+    """The region's identity pools, a page at a time (token in the URL)."""
+    region = current_region(request)
+    token = request.GET.get("token") or None
+    context: dict[str, object] = {"region": region, "token": token}
+    try:
+        context["page"] = list_pools_page(region, PAGE_SIZE, token)
+    except aws_errors.CognitoError as exc:
+        context["error"] = exc
+    template = "pools/list.html#table" if request.htmx else "pools/list.html"
+    return render(request, template, context)

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from console import views
+from console.accounts import views as account_views
+
+urlpatterns = [
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("region/", account_views.set_region, name="set_region"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("console.pools.urls")),
+]

@@ -1,0 +1,100 @@
+"""Shared fixtures: the cast of users, a clean Redis database, and region helpers."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from console.aws.clients import reset_clients
+from console.redisconn import get_redis
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
+
+
+def _test_redis_url(url: str, db: str) -> str:
+    # Tests get their own database number on the same server, cleared before use.
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        return urlunsplit(parts._replace(path=f"/{db}"))
+    separator = "&" if parts.query else ""
+    return urlunsplit(parts._replace(query=f"{parts.query}{separator}virtual_host={db}"))
+
+
+settings.REDIS_URL = _test_redis_url(settings.REDIS_URL, os.environ.get("TEST_REDIS_DB", "15"))
+settings.CELERY_BROKER_URL = settings.REDIS_URL
+
+
+@pytest.fixture
+def redis_db():
+    """The tests' own Redis database, empty at the start of the test."""
+    client = get_redis()
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gateway_clients():
+    # A test may change COGNITO_ENDPOINT; never reuse a client built for another one.
+    reset_clients()
+    yield
+    reset_clients()
+
+
+def _make_user(django_user_model, username: str, role: str | None):
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def admin(django_user_model):
+    return _make_user(django_user_model, "alice-admin", "admin")
+
+
+@pytest.fixture
+def support(django_user_model):
+    return _make_user(django_user_model, "sam-support", "support")
+
+
+@pytest.fixture
+def viewer(django_user_model):
+    return _make_user(django_user_model, "vic-viewer", "viewer")
+
+
+@pytest.fixture
+def norole(django_user_model):
+    return _make_user(django_user_model, "nora-norole", None)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_admin(admin) -> Client:
+    return _client_for(admin)
+
+
+@pytest.fixture
+def as_support(support) -> Client:
+    return _client_for(support)
+
+
+@pytest.fixture
+def as_viewer(viewer) -> Client:
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def region() -> str:
+    return settings.AWS_REGIONS[0]
