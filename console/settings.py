@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,32 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_pairs(name: str, separator: str) -> dict[str, str]:
+    """'KEY<separator>VALUE,KEY2<separator>VALUE2' from the environment, as a dict."""
+    pairs: dict[str, str] = {}
+    for position, item in enumerate(env_list(name, ""), start=1):
+        key, found, value = item.partition(separator)
+        if not found or not key.strip() or not value.strip():
+            # The item itself is not shown: it may hold a secret.
+            raise ImproperlyConfigured(f"{name}: item {position} is not KEY{separator}VALUE.")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def env_rates(name: str) -> dict[str, float]:
+    """'Operation=rate,...' from the environment: requests per second, each above zero."""
+    rates: dict[str, float] = {}
+    for operation, text in env_pairs(name, "=").items():
+        try:
+            rate = float(text)
+        except ValueError:
+            rate = 0.0  # refused just below, like any other rate that is not above zero
+        if not rate > 0:
+            raise ImproperlyConfigured(f"{name}: {operation}={text} is not a rate above zero.")
+        rates[operation] = rate
+    return rates
 
 
 def _development_secret_key() -> str:
@@ -57,7 +84,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "console.accounts",
+    "console.audit",
     "console.emulator",
 ]
 
@@ -68,11 +97,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Makes the signed-in user and client IP the actor of audit events.
+    "console.audit.actor.AuditActorMiddleware",
+    # Every URL's access rule, from console/accounts/permissions.py (replaces LoginRequiredMiddleware).
+    "console.accounts.permissions.PermissionMatrixMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -90,6 +124,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "console.accounts.context_processors.console",
             ],
+            # {% partialdef %} without {% load %}, as Django 6 has it built in.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]
@@ -134,16 +170,59 @@ COGNITO_ENDPOINT = os.environ.get("COGNITO_ENDPOINT", "local")
 AWS_REGIONS = env_list("AWS_REGIONS", "us-east-1")
 EMULATOR_ACCOUNT_ID = os.environ.get("EMULATOR_ACCOUNT_ID", "000000000000")
 EMULATOR_MAX_POOLS_PER_REGION = int(os.environ.get("EMULATOR_MAX_POOLS_PER_REGION", "1000"))
+# SigV4 verification: "AKID:SECRET,AKID2:SECRET2". Empty (the default): any request is served.
+EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
+# Simulated request-rate quotas (TooManyRequestsException), per account, region and operation;
+# EMULATOR_QUOTA_OVERRIDES="GetId=50,ListIdentities=20" changes rates (requests per second).
+EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
+EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
+
+# Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
+# records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Accounts
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pools:list"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+# A session ends after SESSION_IDLE_TIMEOUT seconds without a request (saved on every request,
+# so the expiry slides: one session write per page view), SESSION_MAX_AGE seconds after signing
+# in however active it is (PermissionMatrixMiddleware), and when the browser closes.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "3600"))
+SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_AGE", str(8 * 3600)))
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.
+
+# Destructive actions ask for the password again when it was last typed longer ago than this.
+REAUTH_MAX_AGE_SECONDS = int(os.environ.get("REAUTH_MAX_AGE_SECONDS", "300"))
+
+# Sign-in throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address lock that pair out for LOGIN_COOLOFF_MINUTES (`manage.py axes_reset` unlocks).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "console.accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "console.audit.actor.client_ip"  # the same client address as the audit trail
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Request size: form posts are small. Uploaded files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE
+# (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file); validate_upload in
+# console/accounts/uploads.py refuses any over UPLOAD_MAX_BYTES. Cap the whole request at the
+# reverse proxy too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

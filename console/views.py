@@ -49,5 +49,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
             results[name] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in results.values())
-    body = {"status": "ok" if healthy else "error", "checks": results, "endpoint": settings.COGNITO_ENDPOINT}
+    body = {"status": "ok" if healthy else "error", "checks": results}
     return JsonResponse(body, status=200 if healthy else 503)

@@ -12,8 +12,9 @@ from django.test import Client
 
 from console.aws.clients import reset_clients
 from console.redisconn import get_redis
+from tests.secrets_scan import no_secret_logs  # noqa: F401 - a fixture for every test module
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
+PASSWORD = "correct-horse-battery-staple"
 
 
 def _test_redis_url(url: str, db: str) -> str:
@@ -27,6 +28,8 @@ def _test_redis_url(url: str, db: str) -> str:
 
 settings.REDIS_URL = _test_redis_url(settings.REDIS_URL, os.environ.get("TEST_REDIS_DB", "15"))
 settings.CELERY_BROKER_URL = settings.REDIS_URL
+# Tests create many users; the production hasher would spend a quarter second on each.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

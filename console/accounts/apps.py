@@ -26,3 +26,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Runs after auth has created the permissions (auth is earlier in INSTALLED_APPS).
         post_migrate.connect(sync_role_groups, sender=self)
+        from django.contrib.auth.signals import user_logged_in
+
+        from .reauth import record_sign_in
+
+        user_logged_in.connect(record_sign_in, dispatch_uid="console.accounts.record_sign_in")

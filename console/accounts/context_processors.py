@@ -11,7 +11,6 @@ from django.urls import NoReverseMatch, reverse
 from .regions import current_region
 from .roles import role_of
 
-
 # Main navigation after "Pools": (label, URL name). A page that does not exist yet
 # is shown greyed out rather than as a link to nowhere.
 NAV = (("Lookup", "identities:lookup"), ("Jobs", "jobs:list"), ("Audit", "audit:list"))
@@ -35,5 +34,7 @@ def console(request: HttpRequest) -> dict[str, Any]:
         "console_role": role_of(request.user),
         "console_regions": settings.AWS_REGIONS,
         "console_region": current_region(request),
-        "cognito_endpoint_mode": settings.COGNITO_ENDPOINT if settings.COGNITO_ENDPOINT in ("local", "aws") else "url",
+        "cognito_endpoint_mode": settings.COGNITO_ENDPOINT
+        if settings.COGNITO_ENDPOINT in ("local", "aws")
+        else "url",
     }

@@ -20,3 +20,6 @@ class ConsolePermission(models.Model):
             ("view_audit", "Read the audit trail"),
             ("manage_users", "Create console users and change their roles"),
         ]
+
+    def __str__(self) -> str:
+        return "console permission"

@@ -45,7 +45,9 @@ def has_perm(user: AbstractBaseUser | AnonymousUser, codename: str) -> bool:
     return user.is_authenticated and user.has_perm(f"accounts.{codename}")
 
 
-def permission_required(codename: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def permission_required(
+    codename: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """View decorator: 403 unless the signed-in user's role grants `codename`."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

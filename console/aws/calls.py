@@ -13,15 +13,45 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
+from console.audit import record as audit
+
 from . import errors
 from .clients import get_client
 
 
-def call(region: str, operation: str, **params: Any) -> dict[str, Any]:
-    """Call one Cognito operation (snake_case name, e.g. 'list_identity_pools')."""
-    client = get_client(region)
+def call(
+    region: str,
+    operation: str,
+    *,
+    client: Any = None,
+    audit_before: dict[str, Any] | None = None,
+    audit_after: dict[str, Any] | None = None,
+    audit_reason: str = "",
+    **params: Any,
+) -> dict[str, Any]:
+    """Call one Cognito operation (snake_case name, e.g. 'list_identity_pools').
+
+    `client` replaces the region's shared client (health probes use a quick one).
+    A mutating operation records one audit event with its outcome, whether it succeeds
+    or fails; `audit_before`/`audit_after` (the state the caller knows, stored as a
+    diff) and `audit_reason` go into that event and are not sent to AWS.
+    """
+    client = client or get_client(region)
     method = getattr(client, operation)
     op_name = client.meta.method_to_api_mapping.get(operation, operation)
+    if op_name not in audit.MUTATING_OPERATIONS:
+        return _invoke(method, op_name, params)
+    extra = {"before": audit_before, "after": audit_after, "reason": audit_reason}
+    try:
+        response = _invoke(method, op_name, params)
+    except Exception as exc:
+        audit.record_gateway_call(region, op_name, params, error=exc, **extra)
+        raise
+    audit.record_gateway_call(region, op_name, params, response=response, **extra)
+    return response
+
+
+def _invoke(method: Any, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
         return method(**params)
     except ClientError as exc:

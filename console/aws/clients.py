@@ -21,7 +21,7 @@ from django.conf import settings
 
 # Placeholder credentials for endpoints that do not check them (local and emulators).
 LOCAL_ACCESS_KEY = "AKIALOCALCONSOLE0000"
-LOCAL_SECRET_KEY = "local-console-secret-not-used-for-anything"
+LOCAL_SECRET_KEY = "local-console-secret-not-used-for-anything"  # noqa: S105 - a placeholder
 LOCAL_ENDPOINT = "https://cognito-identity.local.invalid"
 
 _clients: dict[tuple[str, str], Any] = {}
@@ -71,6 +71,8 @@ def dispatch_in_process(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
     if isinstance(body, str):
         body = body.encode()
     headers = {name.lower(): _text(value) for name, value in request.headers.items()}
+    # The Host an HTTP client would send: SigV4 signs it, and the emulator may check signatures.
+    headers.setdefault("host", urlsplit(request.url).netloc)
     response = handle(request.method, urlsplit(request.url).path or "/", headers, body)
     return AWSResponse(request.url, response.status, response.headers, _Body(response.body))
 
@@ -79,10 +81,14 @@ def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def build_client(region: str, endpoint: str | None = None) -> Any:
-    """A new cognito-identity client for `region` (use `get_client` to share one)."""
+def build_client(region: str, endpoint: str | None = None, config: Config | None = None) -> Any:
+    """A new cognito-identity client for `region` (use `get_client` to share one).
+
+    `config` is merged over the gateway's defaults.
+    """
     endpoint = endpoint or settings.COGNITO_ENDPOINT
-    kwargs: dict[str, Any] = {"region_name": region, "config": client_config()}
+    merged = client_config().merge(config) if config else client_config()
+    kwargs: dict[str, Any] = {"region_name": region, "config": merged}
     session = boto3.session.Session()
     if endpoint == "local":
         kwargs.update(
@@ -112,7 +118,26 @@ def get_client(region: str) -> Any:
     return client
 
 
+# Health probes ask once and give up within seconds: through the shared client a hung
+# endpoint would hold the probe for minutes (5 attempts x 30 s read timeout) and its
+# retries would drain the retry quota real pages need.
+PROBE_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=2
+)
+_probe_clients: dict[tuple[str, str], Any] = {}
+
+
+def get_probe_client(region: str) -> Any:
+    """A one-attempt, short-timeout client for health checks (kept per endpoint and region)."""
+    key = (settings.COGNITO_ENDPOINT, region)
+    with _lock:
+        if key not in _probe_clients:
+            _probe_clients[key] = build_client(region, config=PROBE_CONFIG)
+        return _probe_clients[key]
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests that change COGNITO_ENDPOINT call this)."""
     with _lock:
         _clients.clear()
+        _probe_clients.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .calls import call, iter_items
+from .clients import get_probe_client
 
 
 @dataclass(frozen=True)
@@ -46,5 +47,8 @@ def iter_pools(region: str) -> list[PoolSummary]:
 
 
 def ping(region: str) -> None:
-    """ListIdentityPools with MaxResults=1: raises a gateway error when the endpoint fails."""
-    call(region, "list_identity_pools", MaxResults=1)
+    """ListIdentityPools with MaxResults=1, asked once with short timeouts.
+
+    Raises a gateway error when the endpoint fails or does not answer in time.
+    """
+    call(region, "list_identity_pools", client=get_probe_client(region), MaxResults=1)

@@ -20,7 +20,8 @@ class IdentityPool(models.Model):
     # Tri-state: None means "never set", which is not the same as False.
     allow_classic_flow = models.BooleanField(null=True, default=None)
     supported_login_providers = models.JSONField(default=dict)
-    developer_provider_name = models.CharField(max_length=128, null=True, default=None)
+    # NULL, not "", means "never set": the name can be set once and then never changes.
+    developer_provider_name = models.CharField(max_length=128, null=True, default=None)  # noqa: DJ001
     openid_connect_provider_arns = models.JSONField(default=list)
     cognito_identity_providers = models.JSONField(default=list)
     saml_provider_arns = models.JSONField(default=list)
@@ -51,9 +52,9 @@ class Identity(models.Model):
     # Disabled after losing a merge; still listed unless HideDisabled.
     disabled = models.BooleanField(default=False)
     # The identity that absorbed this one in a merge (sign-in fidelity).
-    merged_into = models.CharField(max_length=55, null=True, blank=True, default=None)
+    merged_into = models.CharField(max_length=55, null=True, blank=True, default=None)  # noqa: DJ001
     # Role ARN the last credentials were issued for (shown by the console).
-    last_role_arn = models.CharField(max_length=2048, null=True, blank=True, default=None)
+    last_role_arn = models.CharField(max_length=2048, null=True, blank=True, default=None)  # noqa: DJ001
 
     class Meta:
         indexes = [
@@ -80,9 +81,7 @@ class IdentityLogin(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["pool", "provider", "subject"], name="emu_login_unique_per_pool"
-            )
+            models.UniqueConstraint(fields=["pool", "provider", "subject"], name="emu_login_unique_per_pool")
         ]
         indexes = [
             models.Index(fields=["identity", "is_developer", "id"], name="emu_login_identity"),
@@ -90,3 +89,44 @@ class IdentityLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.subject}"
+
+
+class SigningKey(models.Model):
+    """The RSA key pair the service signs its OpenID tokens with (RS256).
+
+    Generated on first use and kept, so tokens stay verifiable across restarts and
+    processes; `kid` goes in each token's header so a later rotation can keep old keys.
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    kid = models.CharField(max_length=64, unique=True)
+    private_key_pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kid})"
+
+
+class QuotaBucket(models.Model):
+    """One token bucket of the simulated request-rate quotas (EMULATOR_QUOTAS).
+
+    A row per account, region and operation, as AWS counts them; every emulator thread and
+    process takes its tokens from the same row.
+    """
+
+    account_id = models.CharField(max_length=12)
+    region = models.CharField(max_length=32)
+    operation = models.CharField(max_length=64)
+    tokens = models.FloatField()
+    # Epoch seconds of the last refill: a float keeps sub-millisecond precision on every database.
+    refilled_at = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_id", "region", "operation"], name="emu_quota_bucket_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.region}/{self.operation}: {self.tokens:.2f}"

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from . import errors
+from . import errors, quotas, signatures
 from .validation import validate_input
 
 log = logging.getLogger(__name__)
@@ -117,15 +117,21 @@ def _parse_body(body: bytes) -> dict[str, Any]:
         return {}
     try:
         params = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise errors.SerializationError("Unable to parse request body as JSON.") from exc
     if not isinstance(params, dict):
         raise errors.SerializationError("Request body must be a JSON object.")
     return params
 
 
-def handle(method: str, path: str, headers: Mapping[str, str], body: bytes) -> EmulatorResponse:
-    """Answer one HTTP request. `headers` must have lower-case names."""
+def handle(
+    method: str, path: str, headers: Mapping[str, str], body: bytes, *, trusted: bool = False
+) -> EmulatorResponse:
+    """Answer one HTTP request. `headers` must have lower-case names.
+
+    `trusted` is for this project's own code that builds requests by hand (the seeder):
+    such calls skip signature verification and the simulated quotas.
+    """
     request_id = str(uuid.uuid4())
     try:
         if method != "POST":
@@ -135,13 +141,20 @@ def handle(method: str, path: str, headers: Mapping[str, str], body: bytes) -> E
         func = OPERATIONS.get(name)
         if func is None:
             raise errors.UnknownOperation(f"Unknown operation {target or '(no X-Amz-Target)'}.")
+        # Both checks are off by default and then cost one attribute test each.
+        if settings.EMULATOR_ACCESS_KEYS and not trusted:
+            signatures.verify(name in PUBLIC_OPERATIONS, method, path, headers, body)
         params = _parse_body(body)
+        region = request_region(headers, params)
+        if settings.EMULATOR_QUOTAS and not trusted:
+            # Before validation, so a malformed call costs a token too (our choice: AWS does not say).
+            quotas.take(settings.EMULATOR_ACCOUNT_ID, region, name)
         validate_input(name, params)
         authorization = headers.get("authorization", "")
         access_key = _CREDENTIAL_SCOPE.search(authorization)
         context = RequestContext(
             operation=name,
-            region=request_region(headers, params),
+            region=region,
             account_id=settings.EMULATOR_ACCOUNT_ID,
             request_id=request_id,
             signed=bool(authorization),

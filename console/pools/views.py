@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from console.accounts.regions import current_region
@@ -26,4 +27,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     except aws_errors.CognitoError as exc:
         context["error"] = exc
     template = "pools/list.html#table" if request.htmx else "pools/list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response

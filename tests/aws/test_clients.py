@@ -17,10 +17,12 @@ from console.aws.pools import list_pools_page
 class _Recorder(BaseHTTPRequestHandler):
     calls: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Recorder.calls.append({"target": self.headers["X-Amz-Target"], "body": json.loads(body)})
-        payload = json.dumps({"IdentityPools": [{"IdentityPoolId": "us-east-1:abc", "IdentityPoolName": "remote"}]})
+        payload = json.dumps(
+            {"IdentityPools": [{"IdentityPoolId": "us-east-1:abc", "IdentityPoolName": "remote"}]}
+        )
         self.send_response(200)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
         self.send_header("x-amzn-RequestId", "r-1")

@@ -5,74 +5,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IdentityPool',
+            name="IdentityPool",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pool_id', models.CharField(max_length=55, unique=True)),
-                ('region', models.CharField(max_length=32)),
-                ('account_id', models.CharField(max_length=12)),
-                ('name', models.CharField(max_length=128)),
-                ('allow_unauthenticated', models.BooleanField(default=False)),
-                ('allow_classic_flow', models.BooleanField(default=None, null=True)),
-                ('supported_login_providers', models.JSONField(default=dict)),
-                ('developer_provider_name', models.CharField(default=None, max_length=128, null=True)),
-                ('openid_connect_provider_arns', models.JSONField(default=list)),
-                ('cognito_identity_providers', models.JSONField(default=list)),
-                ('saml_provider_arns', models.JSONField(default=list)),
-                ('tags', models.JSONField(default=dict)),
-                ('roles', models.JSONField(default=dict)),
-                ('role_mappings', models.JSONField(default=dict)),
-                ('principal_tag_maps', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pool_id", models.CharField(max_length=55, unique=True)),
+                ("region", models.CharField(max_length=32)),
+                ("account_id", models.CharField(max_length=12)),
+                ("name", models.CharField(max_length=128)),
+                ("allow_unauthenticated", models.BooleanField(default=False)),
+                ("allow_classic_flow", models.BooleanField(default=None, null=True)),
+                ("supported_login_providers", models.JSONField(default=dict)),
+                ("developer_provider_name", models.CharField(default=None, max_length=128, null=True)),
+                ("openid_connect_provider_arns", models.JSONField(default=list)),
+                ("cognito_identity_providers", models.JSONField(default=list)),
+                ("saml_provider_arns", models.JSONField(default=list)),
+                ("tags", models.JSONField(default=dict)),
+                ("roles", models.JSONField(default=dict)),
+                ("role_mappings", models.JSONField(default=dict)),
+                ("principal_tag_maps", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['region', 'id'], name='emu_pool_region_id')],
+                "indexes": [models.Index(fields=["region", "id"], name="emu_pool_region_id")],
             },
         ),
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identity_id', models.CharField(max_length=55, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('modified_at', models.DateTimeField()),
-                ('disabled', models.BooleanField(default=False)),
-                ('merged_into', models.CharField(blank=True, default=None, max_length=55, null=True)),
-                ('last_role_arn', models.CharField(blank=True, default=None, max_length=2048, null=True)),
-                ('pool', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, to='emulator.identitypool')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("identity_id", models.CharField(max_length=55, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("modified_at", models.DateTimeField()),
+                ("disabled", models.BooleanField(default=False)),
+                ("merged_into", models.CharField(blank=True, default=None, max_length=55, null=True)),
+                ("last_role_arn", models.CharField(blank=True, default=None, max_length=2048, null=True)),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="emulator.identitypool",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IdentityLogin',
+            name="IdentityLogin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=2048)),
-                ('subject', models.CharField(max_length=2048)),
-                ('is_developer', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('identity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='logins', to='emulator.identity')),
-                ('pool', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, to='emulator.identitypool')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=2048)),
+                ("subject", models.CharField(max_length=2048)),
+                ("is_developer", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="logins",
+                        to="emulator.identity",
+                    ),
+                ),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="emulator.identitypool",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['identity', 'is_developer', 'id'], name='emu_login_identity')],
-                'constraints': [models.UniqueConstraint(fields=('pool', 'provider', 'subject'), name='emu_login_unique_per_pool')],
+                "indexes": [
+                    models.Index(fields=["identity", "is_developer", "id"], name="emu_login_identity")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("pool", "provider", "subject"), name="emu_login_unique_per_pool"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='identity',
-            index=models.Index(fields=['pool', 'id'], name='emu_identity_pool_id'),
+            model_name="identity",
+            index=models.Index(fields=["pool", "id"], name="emu_identity_pool_id"),
         ),
         migrations.AddIndex(
-            model_name='identity',
-            index=models.Index(fields=['pool', 'disabled', 'id'], name='emu_identity_pool_dis_id'),
+            model_name="identity",
+            index=models.Index(fields=["pool", "disabled", "id"], name="emu_identity_pool_dis_id"),
         ),
     ]

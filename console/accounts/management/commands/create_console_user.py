@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from console.accounts.roles import ROLES
+from console.accounts.roles import ROLES, role_of
+from console.audit.record import record_console_action
 
 
 class Command(BaseCommand):
@@ -38,10 +39,20 @@ class Command(BaseCommand):
             raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
         with transaction.atomic():
             user, created = User.objects.get_or_create(username=username)
+            role_before = None if created else role_of(user)
             user.set_password(password)
+            # The role is the group alone: a superuser flag would make anyone an admin.
             user.is_staff = False
+            user.is_superuser = False
             user.save()
             user.groups.set([Group.objects.get(name=role)])
+            # Committed with the change itself; the password is never part of the event.
+            record_console_action(
+                "console.user_changed",
+                request={"username": username, "role": role, "created": created, "password_set": True},
+                before=None if created else {"role": role_before},
+                after={"role": role},
+            )
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} console user {username!r} with role {role}."))
 

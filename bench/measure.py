@@ -1,0 +1,56 @@
+"""Timing loops: calls per second over a fixed duration, and latency samples."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rate:
+    calls: int
+    seconds: float
+    p50_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.calls / self.seconds
+
+    @classmethod
+    def combined(cls, rates: list[Rate]) -> Rate:
+        """All the calls over all the time; the median of the rounds' medians."""
+        return cls(
+            sum(each.calls for each in rates),
+            sum(each.seconds for each in rates),
+            statistics.median(each.p50_ms for each in rates),
+        )
+
+
+def rate(call: Callable[[], Any], seconds: float, warmup: int = 50) -> Rate:
+    """Sequential calls for about `seconds` after `warmup` untimed ones."""
+    for _ in range(warmup):
+        call()
+    samples: list[float] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    now = started
+    while now < deadline:
+        call()
+        after = time.perf_counter()
+        samples.append(after - now)
+        now = after
+    return Rate(len(samples), now - started, statistics.median(samples) * 1000)
+
+
+def timed(call: Callable[..., Any], **kwargs: Any) -> tuple[float, Any]:
+    """(milliseconds, result) of one call."""
+    started = time.perf_counter()
+    result = call(**kwargs)
+    return (time.perf_counter() - started) * 1000, result
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

@@ -1,0 +1,116 @@
+"""Who may do what: one table for every URL of the console, and the middleware that enforces it.
+
+The middleware runs before every view, so a view cannot forget its check: a URL name missing
+from MATRIX is refused (500 with DEBUG on, so the developer sees why; 403 in production), and
+tests/test_permission_matrix.py fails for it. Views may still carry `permission_required`
+as a second lock; that test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+
+from .reauth import SIGNED_IN_AT
+from .roles import ROLE_PERMISSIONS, has_perm
+
+log = logging.getLogger(__name__)
+
+PUBLIC = "public"  # anyone, signed in or not
+LOGIN = "login"  # any signed-in user, with or without a role
+
+# URL name (with its namespace) -> {HTTP method: requirement}. The requirement is PUBLIC,
+# LOGIN or a permission codename of ROLE_PERMISSIONS. A method not listed is answered 405;
+# HEAD follows GET.
+MATRIX: dict[str, dict[str, str]] = {
+    # Signing in and out
+    "login": {"GET": PUBLIC, "POST": PUBLIC},
+    "logout": {"POST": LOGIN},
+    "reauth": {"GET": LOGIN, "POST": LOGIN},
+    "set_region": {"POST": LOGIN},
+    "healthz": {"GET": PUBLIC},
+    # Pools
+    "pools:list": {"GET": "view_console"},
+    # Audit trail
+    "audit:list": {"GET": "view_audit"},
+    "audit:export": {"GET": "view_audit"},
+}
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def known_requirements() -> set[str]:
+    """Every value a MATRIX entry may hold."""
+    codenames = {codename for granted in ROLE_PERMISSIONS.values() for codename in granted}
+    return {PUBLIC, LOGIN} | codenames
+
+
+def requirement(url_name: str, method: str) -> str | None:
+    """What `method` on `url_name` needs, or None when the method is not allowed there.
+
+    Raises KeyError for a URL name the table does not know.
+    """
+    rule = MATRIX[url_name]
+    return rule.get("GET" if method == "HEAD" else method)
+
+
+def is_public_somewhere(url_name: str) -> bool:
+    return PUBLIC in MATRIX[url_name].values()
+
+
+class PermissionMatrixMiddleware(LoginRequiredMiddleware):
+    """Applies MATRIX to every resolved request; replaces Django's LoginRequiredMiddleware.
+
+    Order of answers: an unlisted URL is refused; an anonymous user on a page that is not
+    public for any method goes to the login page (so an anonymous visitor learns nothing about
+    which methods exist); a method the table does not list gets 405; then login and the role's
+    permission are checked (403 when missing).
+    """
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        name = request.resolver_match.view_name
+        if name not in MATRIX:
+            return _refuse_unlisted(name)
+        _end_session_past_its_lifetime(request)
+        needed = requirement(name, request.method or "GET")
+        if needed == PUBLIC:
+            return None
+        if not request.user.is_authenticated and not is_public_somewhere(name):
+            return self.handle_no_permission(request, view_func)
+        if needed is None:
+            return HttpResponseNotAllowed(sorted(MATRIX[name]))
+        if not request.user.is_authenticated:
+            return self.handle_no_permission(request, view_func)
+        if needed == LOGIN or has_perm(request.user, needed):
+            return None
+        raise PermissionDenied(f"Your role may not do this ({needed}).")
+
+
+def _refuse_unlisted(name: str) -> HttpResponse:
+    message = f"URL name {name!r} has no entry in MATRIX (console/accounts/permissions.py)."
+    if settings.DEBUG:
+        raise ImproperlyConfigured(message)
+    log.error("%s Refusing the request.", message)
+    raise PermissionDenied("This page is not open to anyone yet.")
+
+
+def _end_session_past_its_lifetime(request: HttpRequest) -> None:
+    # The session's own expiry slides with activity (idle timeout); this caps its whole life.
+    if not request.user.is_authenticated:
+        return
+    signed_in_at = request.session.get(SIGNED_IN_AT)
+    age = time.time() - signed_in_at if isinstance(signed_in_at, int | float) else None
+    if age is not None and 0 <= age <= settings.SESSION_MAX_AGE:
+        return
+    logout(request)
+    messages.info(request, "Your session has ended: please sign in again.")

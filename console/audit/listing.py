@@ -1,0 +1,173 @@
+"""The audit list's filters and its keyset pages (newest first, never OFFSET)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import QuerySet
+
+from .models import AuditEvent, Outcome
+from .record import CONSOLE_ACTIONS, MUTATING_OPERATIONS
+
+PAGE_SIZE = 50
+
+KNOWN_OPERATIONS = (*sorted(MUTATING_OPERATIONS), *CONSOLE_ACTIONS)
+_OPERATION_NAME = re.compile(r"[A-Za-z][\w.:-]{0,63}")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# The filter fields, in the order they appear in URLs.
+FILTERS = ("user", "operation", "pool", "identity", "outcome", "date_from", "date_to")
+
+
+class AuditFilterForm(forms.Form):
+    """The list's filters, read from the query string."""
+
+    user = forms.CharField(required=False, max_length=200, label="User")
+    operation = forms.CharField(required=False, max_length=64, label="Operation")
+    pool = forms.CharField(required=False, max_length=64, label="Pool id")
+    identity = forms.CharField(required=False, max_length=64, label="Identity id")
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "Any outcome"), *Outcome.choices], label="Outcome"
+    )
+    date_from = forms.DateField(required=False, label="From (UTC)")
+    date_to = forms.DateField(required=False, label="To (UTC)")
+
+    def clean_operation(self) -> str:
+        # Any well-formed name filters: events of an operation the page does not know yet
+        # (a newer console action) must still be findable from a link.
+        operation = self.cleaned_data["operation"]
+        if operation and not _OPERATION_NAME.fullmatch(operation):
+            raise forms.ValidationError("Not an operation name.")
+        return operation
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def operation_choices(self) -> list[str]:
+        """The operations the select offers: the known ones and the one asked for."""
+        asked = self.data.get("operation", "")
+        if asked and asked not in KNOWN_OPERATIONS and _OPERATION_NAME.fullmatch(asked):
+            return [*KNOWN_OPERATIONS, asked]
+        return list(KNOWN_OPERATIONS)
+
+    def query(self) -> dict[str, str]:
+        """The valid, non-empty filters as query-string values."""
+        return {name: str(self.cleaned_data[name]) for name in FILTERS if self.cleaned_data.get(name)}
+
+
+def filtered(
+    data: dict[str, Any], *, before: Cursor | None = None, after: Cursor | None = None
+) -> QuerySet[AuditEvent]:
+    """The events matching the form's cleaned filters, newest first.
+
+    With `before`, only the events after that cursor in this order; with `after`, only
+    those before it, oldest first (the nearest ones first).
+    """
+    exact = {"user": "actor", "operation": "operation", "pool": "pool_id", "identity": "identity_id"}
+    events = AuditEvent.objects.filter(
+        **{column: data[name] for name, column in exact.items() if data.get(name)}
+    )
+    if data.get("outcome"):
+        events = events.filter(outcome=data["outcome"])
+    start = _midnight(data["date_from"]) if data.get("date_from") else None
+    # Inclusive: the whole of the last day.
+    end = _midnight(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None
+    # SQLite ranges over an index with one bound per side: a date bound that the cursor
+    # already implies is left out, so that the tighter cursor bound is the one it uses.
+    if before is not None:
+        end = end if end is not None and end <= before.created_at else None
+        events = events.filter(created_at__lte=before.created_at).exclude(
+            created_at=before.created_at, id__gte=before.id
+        )
+    if after is not None:
+        start = start if start is not None and start > after.created_at else None
+        events = events.filter(created_at__gte=after.created_at).exclude(
+            created_at=after.created_at, id__lte=after.id
+        )
+    if start is not None:
+        events = events.filter(created_at__gte=start)
+    if end is not None:
+        events = events.filter(created_at__lt=end)
+    return events.order_by("created_at", "id") if after is not None else events.order_by("-created_at", "-id")
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the (created_at, id) order: the row a page continues from."""
+
+    created_at: datetime
+    id: int
+
+    def __str__(self) -> str:
+        return f"{(self.created_at - _EPOCH) // _MICROSECOND}-{self.id}"
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> Cursor:
+        return cls(event.created_at, event.id)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """The cursor written by str(), or None for anything else."""
+        match = re.fullmatch(r"(\d{1,17})-(\d{1,18})", text or "")
+        if not match:
+            return None
+        try:
+            return cls(_EPOCH + int(match[1]) * _MICROSECOND, int(match[2]))
+        except OverflowError:
+            return None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of events, newest first, and the cursors of its neighbours."""
+
+    events: tuple[AuditEvent, ...]
+    older: Cursor | None
+    newer: Cursor | None
+
+
+def page_of(data: dict[str, Any], before: Cursor | None, after: Cursor | None) -> Page:
+    """The page of filtered events older than `before`, newer than `after`, or the newest page."""
+    if after is not None:
+        rows = list(filtered(data, after=after)[: PAGE_SIZE + 1])
+        if len(rows) <= PAGE_SIZE:
+            # Back at the top: show the newest page whole rather than a short one.
+            return page_of(data, None, None)
+        rows = rows[:PAGE_SIZE][::-1]
+        return Page(tuple(rows), Cursor.of(rows[-1]), Cursor.of(rows[0]))
+    rows = list(filtered(data, before=before)[: PAGE_SIZE + 1])
+    more_older = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    newer = Cursor.of(rows[0]) if before is not None and rows else None
+    return Page(tuple(rows), Cursor.of(rows[-1]) if more_older else None, newer)
+
+
+def page_url(query: dict[str, str], **cursor: Cursor | None) -> str:
+    """`?filters&before=...` (or after=): a link to a neighbour page keeping the filters."""
+    params = dict(query)
+    params.update({name: str(value) for name, value in cursor.items() if value is not None})
+    return "?" + urlencode(params)
+
+
+def iter_batches(data: dict[str, Any], size: int = 1000) -> Iterator[AuditEvent]:
+    """Every filtered event, newest first, read in keyset batches (for the CSV export)."""
+    batch = list(filtered(data)[:size])
+    while batch:
+        yield from batch
+        if len(batch) < size:
+            return
+        batch = list(filtered(data, before=Cursor.of(batch[-1]))[:size])

@@ -1,0 +1,90 @@
+"""The audit trail: one append-only row per mutating call or console action."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Audit events are never changed or deleted by the console."""
+
+
+def _refuse(what: str) -> NoReturn:
+    raise AppendOnlyError(f"Audit events are append-only: {what} is not allowed.")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    # Deleting a user still works: Django clears `actor_user` through the model's base
+    # manager, a plain QuerySet; the actor's name stays on the event.
+    def update(self, **kwargs: Any) -> NoReturn:
+        _refuse("update")
+
+    def delete(self) -> NoReturn:
+        _refuse("delete")
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> NoReturn:
+        _refuse("bulk_update")
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    ERROR = "error", "Error"
+
+
+def _keyset_index(name: str, *fields: str) -> models.Index:
+    # Every filter is an equality on a leading column, then the list's own order, so a
+    # page is read straight off the index: no sort, no OFFSET, at any table size.
+    return models.Index(fields=[*fields, "-created_at", "-id"], name=name)
+
+
+class AuditEvent(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The name is kept as text so that it survives the user's deletion (the link does not).
+    actor = models.CharField(max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    region = models.CharField(max_length=32, blank=True)
+    # An AWS operation name ("DeleteIdentityPool") or a console action ("console.login").
+    operation = models.CharField(max_length=64)
+    pool_id = models.CharField(max_length=64, blank=True)
+    identity_id = models.CharField(max_length=64, blank=True)
+    request = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    error_code = models.CharField(max_length=128, blank=True)
+    error_message = models.TextField(blank=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField(blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # No add/change/delete permissions: reading is the accounts app's view_audit.
+        default_permissions = ()
+        indexes = [
+            _keyset_index("audit_time_idx"),
+            _keyset_index("audit_actor_time_idx", "actor"),
+            _keyset_index("audit_op_time_idx", "operation"),
+            _keyset_index("audit_pool_time_idx", "pool_id"),
+            _keyset_index("audit_identity_time_idx", "identity_id"),
+            _keyset_index("audit_outcome_time_idx", "outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.operation} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse("changing a saved event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse("delete")

@@ -1,0 +1,113 @@
+"""The audit trail page and its CSV export (read-only: events are never edited here)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from console.accounts.roles import permission_required
+
+from .export import csv_lines
+from .listing import AuditFilterForm, Cursor, Page, iter_batches, page_of, page_url
+from .models import AuditEvent
+from .record import record_console_action
+
+_USER_SUGGESTIONS = 500
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed key of an event's before → after, as JSON text (None: absent)."""
+
+    key: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An event and its details, ready for the template."""
+
+    event: AuditEvent
+    request_json: str
+    changes: tuple[Change, ...]
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> EventRow:
+        return cls(event, _pretty(event.request), _changes(event.before, event.after))
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _changes(before: Any, after: Any) -> tuple[Change, ...]:
+    before = before if isinstance(before, dict) else ({} if before is None else {"(value)": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"(value)": after})
+    return tuple(
+        Change(
+            key,
+            _pretty(before[key]) if key in before else None,
+            _pretty(after[key]) if key in after else None,
+        )
+        for key in sorted({*before, *after})
+    )
+
+
+def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]:
+    query = form.query()
+    before, after = Cursor.parse(request.GET.get("before")), Cursor.parse(request.GET.get("after"))
+    page: Page = page_of(form.cleaned_data, before, after)
+    return {
+        "rows": [EventRow.of(event) for event in page.events],
+        "filtering": bool(query),
+        "paged": bool(request.GET.get("before") or request.GET.get("after")),
+        "newest_url": page_url(query),
+        "older_url": page_url(query, before=page.older) if page.older else None,
+        "newer_url": page_url(query, after=page.newer) if page.newer else None,
+        "export_query": page_url(query),
+    }
+
+
+@require_GET
+@permission_required("view_audit")
+def event_list(request: HttpRequest) -> HttpResponse:
+    """The audit trail, newest first, filtered and paged by the query string."""
+    form = AuditFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        context.update(_page_context(form, request))
+    if not request.htmx:
+        names = get_user_model().objects.order_by("username").values_list("username", flat=True)
+        context["user_names"] = list(names[:_USER_SUGGESTIONS])
+    template = "audit/list.html#table" if request.htmx else "audit/list.html"
+    response = render(request, template, context)
+    # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+@permission_required("view_audit")
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """Every event matching the filters as CSV, streamed in keyset batches."""
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponseBadRequest(f"Invalid filters: {problems}", content_type="text/plain")
+    # Reading the trail in bulk is itself worth knowing about.
+    record_console_action("console.audit_export", request=form.query())
+    response = StreamingHttpResponse(
+        csv_lines(iter_batches(form.cleaned_data)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response

@@ -1,0 +1,239 @@
+"""SigV4 signature verification for the embedded service (on when EMULATOR_ACCESS_KEYS is set).
+
+The signature we expect is computed by botocore's own signer (`SigV4Auth`) over the request
+as it arrived: same method, path, body, and exactly the headers the client says it signed,
+with the date, region and service of the client's credential scope. So a client passes when
+it signs as AWS expects, and fails with the error AWS would answer.
+
+Off by default: then any request is served, signed or not, as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, HTTPHeaders
+from botocore.credentials import Credentials
+from django.conf import settings
+
+from console.aws.clients import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+
+from .errors import AwsError
+
+SERVICE = "cognito-identity"
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW = dt.timedelta(minutes=15)
+AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+
+UNKNOWN_KEY = "The security token included in the request is invalid."
+WRONG_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+MISSING_TOKEN = "Missing Authentication Token"  # noqa: S105 - an error message, not a secret
+
+
+class UnrecognizedClient(AwsError):
+    code = "UnrecognizedClientException"
+
+
+class InvalidSignature(AwsError):
+    code = "InvalidSignatureException"
+
+
+class IncompleteSignature(AwsError):
+    code = "IncompleteSignatureException"
+
+
+class MissingAuthenticationToken(AwsError):
+    code = "MissingAuthenticationTokenException"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header."""
+
+    access_key: str
+    scope_date: str
+    region: str
+    service: str
+    terminator: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+def enabled() -> bool:
+    return bool(settings.EMULATOR_ACCESS_KEYS)
+
+
+def accepted_keys() -> dict[str, str]:
+    """Access key id -> secret of every caller we accept.
+
+    The console's own placeholder pair is always in: its in-process client signs with it,
+    so local mode keeps working when verification is on.
+    """
+    return {LOCAL_ACCESS_KEY: LOCAL_SECRET_KEY, **settings.EMULATOR_ACCESS_KEYS}
+
+
+def verify(public: bool, method: str, path: str, headers: Mapping[str, str], body: bytes) -> None:
+    """Raise the AWS error for a request whose signature does not hold; return if it does.
+
+    `public` operations may come unsigned; a signed call to one is still verified.
+    `headers` have lower-case names, as `protocol.handle` gets them.
+    """
+    value = headers.get("authorization")
+    if not value:
+        if public:
+            return
+        raise MissingAuthenticationToken(MISSING_TOKEN)
+    authorization = parse_authorization(value)
+    timestamp = _request_timestamp(headers, value)
+    _check_scope(authorization, timestamp)
+    _check_clock(timestamp)
+    secret = accepted_keys().get(authorization.access_key)
+    if secret is None:
+        raise UnrecognizedClient(UNKNOWN_KEY)
+    expected = expected_signature(authorization, secret, timestamp, method, path, headers, body)
+    if not hmac.compare_digest(expected, authorization.signature):
+        raise InvalidSignature(WRONG_SIGNATURE)
+
+
+def parse_authorization(value: str) -> Authorization:
+    """Split the header into its parts, or raise IncompleteSignatureException as AWS does."""
+    algorithm, _, rest = value.strip().partition(" ")
+    fields: dict[str, str] = {}
+    for part in filter(None, (piece.strip() for piece in rest.split(","))):
+        name, equals, field_value = part.partition("=")
+        if not equals:
+            raise IncompleteSignature(
+                f"'{part}' not a valid key=value pair (missing equal-sign) "
+                f"in Authorization header: '{value}'."
+            )
+        fields[name.strip()] = field_value.strip()
+    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if not fields.get(name)]
+    if algorithm != ALGORITHM or missing:
+        wanted = missing or ["Credential", "Signature", "SignedHeaders"]
+        problems = " ".join(f"Authorization header requires '{name}' parameter." for name in wanted)
+        raise IncompleteSignature(f"{problems} Authorization={value}")
+    scope = fields["Credential"].split("/")
+    if len(scope) != 5:
+        raise IncompleteSignature(
+            f"Credential must have the form <access key>/<YYYYMMDD>/<region>/{SERVICE}/aws4_request, "
+            f"not '{fields['Credential']}'."
+        )
+    access_key, scope_date, region, service, terminator = scope
+    return Authorization(
+        access_key=access_key,
+        scope_date=scope_date,
+        region=region,
+        service=service,
+        terminator=terminator,
+        signed_headers=tuple(name.strip().lower() for name in fields["SignedHeaders"].split(";")),
+        signature=fields["Signature"],
+    )
+
+
+def _request_timestamp(headers: Mapping[str, str], authorization: str) -> str:
+    """The signing time as YYYYMMDDTHHMMSSZ, from X-Amz-Date or else the Date header."""
+    amz_date = headers.get("x-amz-date")
+    if amz_date:
+        try:
+            dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT)
+        except ValueError:
+            raise IncompleteSignature(
+                f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
+                "See http://en.wikipedia.org/wiki/ISO_8601"
+            ) from None
+        return amz_date
+    date = headers.get("date")
+    if date:
+        try:
+            return parsedate_to_datetime(date).astimezone(dt.UTC).strftime(AMZ_DATE_FORMAT)
+        except (TypeError, ValueError):
+            pass
+    raise IncompleteSignature(
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        f"Authorization={authorization}"
+    )
+
+
+def _check_scope(authorization: Authorization, timestamp: str) -> None:
+    if authorization.service != SERVICE:
+        raise InvalidSignature(f"Credential should be scoped to correct service: '{SERVICE}'. ")
+    if authorization.terminator != "aws4_request":
+        raise InvalidSignature(
+            "Credential should be scoped with a valid terminator: 'aws4_request', "
+            f"not '{authorization.terminator}'. "
+        )
+    if authorization.scope_date != timestamp[:8]:
+        raise InvalidSignature(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+            f"'{authorization.scope_date}' != '{timestamp[:8]}', from '{timestamp}'."
+        )
+
+
+def _check_clock(timestamp: str, now: dt.datetime | None = None) -> None:
+    """Refuse a signature made more than 15 minutes before or after now, in AWS's words."""
+    signed_at = dt.datetime.strptime(timestamp, AMZ_DATE_FORMAT).replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    if signed_at < now - MAX_SKEW:
+        raise InvalidSignature(
+            f"Signature expired: {timestamp} is now earlier than {_amz(now - MAX_SKEW)} "
+            f"({_amz(now)} - 15 min.)"
+        )
+    if signed_at > now + MAX_SKEW:
+        raise InvalidSignature(
+            f"Signature not yet current: {timestamp} is still later than {_amz(now + MAX_SKEW)} "
+            f"({_amz(now)} + 15 min.)"
+        )
+
+
+def _amz(moment: dt.datetime) -> str:
+    return moment.strftime(AMZ_DATE_FORMAT)
+
+
+class _ClientSignedHeaders(SigV4Auth):
+    """botocore's signer, made to sign exactly the headers the client listed.
+
+    botocore on its own picks every header but a few (it never signs User-Agent); other SDKs
+    choose differently (some sign User-Agent and Content-Length), so the list must come from
+    the request.
+    """
+
+    def __init__(self, credentials: Credentials, region: str, signed_headers: tuple[str, ...]) -> None:
+        super().__init__(credentials, SERVICE, region)
+        self._signed_headers = signed_headers
+
+    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+        chosen = HTTPHeaders()
+        for name in self._signed_headers:
+            chosen[name] = request.headers.get(name, "")
+        return chosen
+
+
+def expected_signature(
+    authorization: Authorization,
+    secret: str,
+    timestamp: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> str:
+    """The signature botocore computes for this request with `secret`."""
+    host = headers.get("host", "")
+    signed = {name: headers[name] for name in authorization.signed_headers if name in headers}
+    # http:// so that botocore always hashes the body, whatever scheme the client used:
+    # the scheme itself is not part of what SigV4 signs.
+    request = AWSRequest(method=method, url=f"http://{host}{path}", headers=signed, data=body)
+    request.context["timestamp"] = timestamp
+    signer = _ClientSignedHeaders(
+        Credentials(authorization.access_key, secret), authorization.region, authorization.signed_headers
+    )
+    canonical = signer.canonical_request(request)
+    return signer.signature(signer.string_to_sign(request, canonical), request)

@@ -1,0 +1,73 @@
+"""Audit events are append-only: the console can add them, never change or remove them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import get_resolver
+
+from console.audit.actor import audit_actor
+from console.audit.models import AppendOnlyError, AuditEvent
+from console.audit.record import record_console_action
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event() -> AuditEvent:
+    record_console_action("job.start", request={"job": 1})
+    return AuditEvent.objects.get(operation="job.start")
+
+
+def test_saving_a_stored_event_again_is_refused(event):
+    event.outcome = "error"
+
+    with pytest.raises(AppendOnlyError):
+        event.save()
+
+    assert AuditEvent.objects.get(pk=event.pk).outcome == "success"
+
+
+def test_deleting_an_event_is_refused(event):
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_bulk_updates_and_deletes_are_refused(event):
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(outcome="error")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_update([event], ["outcome"])
+
+    assert AuditEvent.objects.get(pk=event.pk).outcome == "success"
+
+
+def test_deleting_a_user_keeps_their_events_and_their_name(django_user_model):
+    user = django_user_model.objects.create_user("leaver", password="x-long-enough-password")
+    with audit_actor(user.username, user=user):
+        record_console_action("job.start")
+
+    user.delete()
+
+    event = AuditEvent.objects.get(operation="job.start")
+    assert (event.actor, event.actor_user) == ("leaver", None)
+
+
+def test_no_url_edits_or_deletes_events():
+    audit_urls = [p for p in get_resolver().url_patterns if str(p.pattern) == "audit/"]
+    [resolver] = audit_urls
+
+    assert sorted(pattern.name for pattern in resolver.url_patterns) == ["export", "list"]
+
+
+def test_the_django_admin_is_not_installed(settings):
+    assert "django.contrib.admin" not in settings.INSTALLED_APPS
+
+
+def test_the_list_and_export_refuse_writes(as_admin):
+    assert as_admin.post("/audit/").status_code == 405
+    assert as_admin.delete("/audit/").status_code == 405
+    assert as_admin.post("/audit/export.csv").status_code == 405

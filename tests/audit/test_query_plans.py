@@ -1,0 +1,94 @@
+"""The list's queries read pages straight off an index, whatever the filters (SQLite plans).
+
+Plans, not timings: each filtered page query must use one of the audit indexes and never
+sort (no "USE TEMP B-TREE FOR ORDER BY"). AUDIT_PLAN_ROWS sets how many events are
+inserted first (default 3,000; the report ran it with 200,000).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from console.audit.listing import PAGE_SIZE, Cursor, filtered
+from console.audit.models import AuditEvent
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's EXPLAIN QUERY PLAN"),
+]
+
+ROWS = int(os.environ.get("AUDIT_PLAN_ROWS", "3000"))
+OPERATIONS = ("TagResource", "DeleteIdentities", "UpdateIdentityPool", "console.login", "job.start")
+FILTERS = [
+    {},
+    {"user": "user-3"},
+    {"operation": "DeleteIdentities"},
+    {"pool": "us-east-1:pool-7"},
+    {"identity": "us-east-1:identity-11"},
+    {"outcome": "error"},
+    {"date_from": date(2025, 1, 2), "date_to": date(2025, 1, 5)},
+    {"pool": "us-east-1:pool-7", "outcome": "error"},
+    {"user": "user-3", "operation": "TagResource", "date_from": date(2025, 1, 2)},
+]
+
+
+def insert_events(count: int, batch: int = 5000) -> None:
+    """`count` varied events, one every few seconds, written in bulk."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for first in range(0, count, batch):
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                created_at=start + timedelta(seconds=3 * (number // 2)),  # pairs share an instant
+                actor=f"user-{number % 10}",
+                operation=OPERATIONS[number % len(OPERATIONS)],
+                pool_id=f"us-east-1:pool-{number % 50}",
+                identity_id=f"us-east-1:identity-{number % 997}" if number % 3 else "",
+                outcome="error" if number % 20 == 0 else "success",
+                region="us-east-1",
+                request={"n": number},
+            )
+            for number in range(first, min(first + batch, count))
+        )
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+@pytest.fixture(scope="module")
+def middle(django_db_blocker, django_db_setup) -> Cursor:
+    with django_db_blocker.unblock():
+        insert_events(ROWS)
+        # What a deployment's `ANALYZE` would give the planner.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        middle_event = AuditEvent.objects.order_by("-created_at", "-id")[ROWS // 2]
+        yield Cursor.of(middle_event)
+        AuditEvent._base_manager.all()._raw_delete(connection.alias)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'audit_auditevent'")
+
+
+def _assert_read_off_an_index(text: str) -> None:
+    assert "USING INDEX audit_" in text or "USING COVERING INDEX audit_" in text, text
+    assert "TEMP B-TREE" not in text, text
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
+def test_the_newest_page_is_read_off_an_index(middle, filters):
+    query = filtered(filters)[: PAGE_SIZE + 1]
+
+    _assert_read_off_an_index(plan(query))
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
+def test_older_and_newer_pages_are_read_off_an_index(middle, filters):
+    _assert_read_off_an_index(plan(filtered(filters, before=middle)[: PAGE_SIZE + 1]))
+    _assert_read_off_an_index(plan(filtered(filters, after=middle)[: PAGE_SIZE + 1]))

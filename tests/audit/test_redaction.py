@@ -1,0 +1,156 @@
+"""Secrets and tokens never reach the audit trail; the rest of the request does."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+import pytest
+
+from console.audit.record import record_console_action
+from console.audit.redact import REDACTED, diff, redact
+from console.aws import errors
+from console.aws.calls import call
+
+from .conftest import DEVELOPER, FACEBOOK, GOOGLE, events, pool_arn
+
+pytestmark = pytest.mark.django_db
+
+PROVIDER_TOKEN = jwt.encode(
+    {"sub": "g-1", "iss": "https://accounts.google.com", "aud": "c"},
+    "provider-signing-key-not-checked-by-the-service",
+    algorithm="HS256",
+)
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+ACCESS_KEY_ID = "ASIAEXAMPLE123456789"
+
+
+def _stored(event) -> str:
+    """Everything an event keeps, as one text to search."""
+    fields = (event.request, event.before, event.after, event.error_message, event.reason)
+    return json.dumps(fields, default=str)
+
+
+def test_a_login_token_given_to_cognito_is_not_stored_but_its_provider_is(make_pool, region):
+    pool = make_pool()
+
+    call(
+        region,
+        "get_open_id_token_for_developer_identity",
+        IdentityPoolId=pool,
+        Logins={DEVELOPER: "user-1", GOOGLE: PROVIDER_TOKEN},
+    )
+
+    [event] = events()
+    assert PROVIDER_TOKEN not in _stored(event)
+    assert event.request["Logins"] == {DEVELOPER: REDACTED, GOOGLE: REDACTED}
+    assert event.request["IdentityPoolId"] == pool
+
+
+def test_the_token_cognito_answers_with_is_not_stored(make_pool, region):
+    answer = call(
+        region,
+        "get_open_id_token_for_developer_identity",
+        IdentityPoolId=make_pool(),
+        Logins={DEVELOPER: "u"},
+    )
+
+    [event] = events()
+    assert answer["Token"] not in _stored(event)
+
+
+def test_unlinking_keeps_the_provider_removed_but_not_the_token(cognito, make_pool, region):
+    identity = cognito.get_id(IdentityPoolId=make_pool(), Logins={FACEBOOK: "fb-token"})["IdentityId"]
+
+    call(
+        region,
+        "unlink_identity",
+        IdentityId=identity,
+        Logins={FACEBOOK: "fb-token"},
+        LoginsToRemove=[FACEBOOK],
+    )
+
+    [event] = events()
+    assert "fb-token" not in _stored(event)
+    assert event.request["LoginsToRemove"] == [FACEBOOK]
+
+
+def test_a_jwt_anywhere_in_a_request_is_replaced(make_pool, region):
+    pool = make_pool()
+
+    call(region, "tag_resource", ResourceArn=pool_arn(pool, region), Tags={"note": PROVIDER_TOKEN})
+
+    [event] = events()
+    assert PROVIDER_TOKEN not in _stored(event)
+    assert event.request["Tags"] == {"note": REDACTED}
+
+
+def test_an_error_message_echoing_a_token_is_scrubbed(make_pool, region):
+    pool = make_pool()
+    too_long = PROVIDER_TOKEN + "x" * 300
+
+    with pytest.raises(errors.InvalidInput):
+        call(region, "tag_resource", ResourceArn=pool_arn(pool, region), Tags={"note": too_long})
+
+    [event] = events()
+    assert event.outcome == "error"
+    assert "256" in event.error_message
+    assert PROVIDER_TOKEN[:40] not in _stored(event)
+
+
+def test_credentials_given_to_a_console_action_are_not_stored():
+    record_console_action(
+        "job.start",
+        request={
+            "Credentials": {"AccessKeyId": ACCESS_KEY_ID, "SecretKey": SECRET_KEY, "SessionToken": "FwoG..."},
+            "job": 7,
+        },
+    )
+
+    [event] = events()
+    assert SECRET_KEY not in _stored(event)
+    assert ACCESS_KEY_ID not in _stored(event)
+    assert event.request == {"Credentials": REDACTED, "job": 7}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["SecretKey", "SessionToken", "AccessKeyId", "password", "client_secret", "NextToken", "Authorization"],
+)
+def test_text_under_a_secret_key_is_replaced(key):
+    assert redact({key: "value"}) == {key: REDACTED}
+
+
+def test_numbers_and_flags_under_token_named_keys_are_kept():
+    request = {"TokenDuration": 900, "CognitoIdentityProviders": [{"ServerSideTokenCheck": True}]}
+
+    assert redact(request) == request
+
+
+def test_an_access_key_id_inside_other_text_is_replaced():
+    assert redact({"message": f"key {ACCESS_KEY_ID} refused"}) == {"message": f"key {REDACTED} refused"}
+
+
+def test_ordinary_values_are_kept_and_the_original_is_not_changed():
+    request = {"IdentityPoolId": "us-east-1:abc", "Tags": {"team": "blue"}, "Logins": {FACEBOOK: "t"}}
+
+    copy = redact(request)
+
+    assert copy == {
+        "IdentityPoolId": "us-east-1:abc",
+        "Tags": {"team": "blue"},
+        "Logins": {FACEBOOK: REDACTED},
+    }
+    assert request["Logins"] == {FACEBOOK: "t"}
+
+
+def test_diff_keeps_only_changed_keys_on_each_side():
+    before = {"name": "a", "guests": True, "tags": {"x": "1"}, "gone": 1}
+    after = {"name": "b", "guests": True, "tags": {"x": "1"}, "new": 2}
+
+    assert diff(before, after) == ({"name": "a", "gone": 1}, {"name": "b", "new": 2})
+
+
+def test_diff_with_an_unknown_side_keeps_the_other_whole():
+    assert diff(None, {"name": "a"}) == (None, {"name": "a"})
+    assert diff({"name": "a"}, None) == ({"name": "a"}, None)

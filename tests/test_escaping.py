@@ -1,0 +1,116 @@
+"""Every page shows hostile text as text: payloads go in through the embedded service, forms and
+URLs, and come out escaped, never as markup.
+
+A new page joins by adding one Case to CASES: a name, how to fetch the page with the payload
+planted (through the real service where the text comes from Cognito), and optionally the text
+the page must show for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from console.audit.record import record_console_action
+from console.aws.clients import build_client
+from tests.secrets_scan import assert_no_secrets
+from tests.xss import PAYLOADS, assert_rendered_as_text
+
+pytestmark = pytest.mark.django_db
+
+Fetch = Callable[[Client, str, str], HttpResponse]  # (admin client, payload, region) -> response
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    fetch: Fetch
+    shown: Callable[[str], str] | None = None  # the text the page shows for the payload, if any
+
+
+def _token_error(client: Client, payload: str, region: str, **headers) -> HttpResponse:
+    # The trailing " x" breaks NextToken's pattern, so the service's message quotes the value.
+    return client.get(reverse("pools:list"), {"token": f"{payload} x"}, **headers)
+
+
+def _pool_list_with_tagged_pool(client: Client, payload: str, region: str) -> HttpResponse:
+    # Tag keys and values accept any text: the closest thing to hostile pool data.
+    build_client(region, "local").create_identity_pool(
+        IdentityPoolName="tagged",
+        AllowUnauthenticatedIdentities=False,
+        IdentityPoolTags={payload[:128]: payload},
+    )
+    return client.get(reverse("pools:list"))
+
+
+def _unknown_region(client: Client, payload: str, region: str) -> HttpResponse:
+    return client.post(reverse("set_region"), {"region": payload, "next": reverse("pools:list")}, follow=True)
+
+
+def _login_typed_back(client: Client, payload: str, region: str) -> HttpResponse:
+    return Client().post(reverse("login"), {"username": payload, "password": "wrong"})
+
+
+def _audit_event(client: Client, payload: str, region: str) -> HttpResponse:
+    record_console_action(
+        "test.escaping",
+        pool_id=payload[:55],
+        request={"name": payload},
+        reason=payload,
+        outcome="error",
+        error_code="InvalidParameterException",
+        error_message=payload,
+    )
+    return client.get(reverse("audit:list"))
+
+
+CASES = [
+    Case("pools: NextToken quoted in the error", _token_error, lambda payload: f"{payload} x"),
+    Case(
+        "pools (htmx fragment): NextToken quoted in the error",
+        lambda client, payload, region: _token_error(client, payload, region, HTTP_HX_REQUEST="true"),
+        lambda payload: f"{payload} x",
+    ),
+    Case("pools: a pool tagged with the payload", _pool_list_with_tagged_pool),
+    Case("region switch: the unknown region in the message", _unknown_region, repr),
+    Case("login: the username typed back into the form", _login_typed_back, lambda payload: payload),
+    Case("login: next", lambda client, payload, region: Client().get(reverse("login"), {"next": payload})),
+    Case("reauth: next", lambda client, payload, region: client.get(reverse("reauth"), {"next": payload})),
+    Case(
+        "audit: the filter typed back",
+        lambda client, payload, region: client.get(reverse("audit:list"), {"user": payload}),
+        lambda payload: payload,
+    ),
+    Case("audit: an event carrying the payload", _audit_event),
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_the_payload_is_shown_as_text(as_admin, region, case, payload):
+    response = case.fetch(as_admin, payload, region)
+
+    html = response.content.decode()
+    assert response.status_code == 200, f"{case.name}: {response.status_code}"
+    assert_rendered_as_text(html, payload, case.shown(payload) if case.shown else None)
+    assert_no_secrets(html)
+
+
+def test_template_syntax_in_data_is_not_evaluated(as_admin, region):
+    html = _token_error(as_admin, "{{7*7}}", region).content.decode()
+
+    assert "Value &#x27;{{7*7}} x&#x27; at" in html or "Value '{{7*7}} x' at" in html
+    assert "Value &#x27;49 x&#x27;" not in html
+
+
+def test_the_checker_itself_catches_unescaped_markup():
+    for payload in PAYLOADS[:2]:
+        with pytest.raises(AssertionError):
+            assert_rendered_as_text(f"<p>{payload}</p>", payload)
+    with pytest.raises(AssertionError, match="javascript"):
+        assert_rendered_as_text('<a href=" JavaScript:alert(1)">x</a>', "javascript:alert(1)")
