@@ -12,8 +12,9 @@ GetCredentialsForIdentity's reference; the points it leaves open are marked [cho
 1. A guest (an identity without logins) gets the `unauthenticated` role. A CustomRoleArn
    does not change that [choice: ignored, noted in the trace].
 2. An authenticated identity: the logins are taken in the order the call sent them, and the
-   first one whose provider has an entry in RoleMappings decides [choice: AWS does not say
-   which mapping wins when several logins have one]. The entry of a user-pool login is keyed
+   first one whose provider has an entry in RoleMappings (or, for SAML, offers roles, see 3)
+   decides [choice: AWS does not say which mapping wins when several logins have one].
+   A user-pool login's entry is keyed
    `cognito-idp.<region>.amazonaws.com/<user pool id>:<app client id>`, the client id being
    the token's `aud` (ID token) or `client_id` (access token); an OIDC provider's entry may
    be keyed by its issuer or by its IAM provider ARN; every other provider by its name.
@@ -33,16 +34,24 @@ GetCredentialsForIdentity's reference; the points it leaves open are marked [cho
    * No rule matched / ambiguous roles: AmbiguousRoleResolution `AuthenticatedRole` gives
      the `authenticated` role, `Deny` (or no value [choice: fail closed]) denies.
    * A CustomRoleArn the mapping does not grant is denied, like the guide says for Token.
-3. Otherwise (no login has a mapping) the `authenticated` role; a CustomRoleArn is ignored
-   [choice: the guide only defines it for mappings].
-4. A role that should come from `Roles` but is missing: "no role configured"
+3. A SAML login without a mapping whose assertion has the attribute
+   `https://aws.amazon.com/SAML/Attributes/Role` ("role ARN,provider ARN" pairs) gets a role
+   from the assertion, no pool role needed:
+   the CustomRoleArn when the assertion offers it (else denied), the only role offered, or,
+   with several and no CustomRoleArn, denied [choice: the guide says to pass one].
+4. Otherwise (no login has a mapping) the `authenticated` role; a CustomRoleArn is ignored
+   [choice: the guide only defines it for mappings and SAML].
+5. A role that should come from `Roles` but is missing, or a role from a token that is not
+   a well-formed IAM role ARN (STS would refuse it): "no role configured"
    (InvalidIdentityPoolConfigurationException); denied: NotAuthorizedException naming the
-   login's provider (the Logins key).
+   login's provider (the Logins key) [choice: AWS's message names the provider, e.g.
+   `accounts.google.com`; for a user pool we name it without the app client].
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -52,7 +61,16 @@ NO_ROLE_MESSAGE = "Invalid identity pool configuration. Check assigned IAM roles
 PREFERRED_ROLE_CLAIM = "cognito:preferred_role"
 ROLES_CLAIM = "cognito:roles"
 MATCH_TYPES = ("Equals", "Contains", "StartsWith", "NotEqual")
+SAML_ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 _OIDC_MARKER = ":oidc-provider/"
+_ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", re.ASCII)
+_MAX_ARN = 2048
+_SAML_MARKER = ":saml-provider/"
+
+
+def is_role_arn(value: Any) -> bool:
+    """Whether `value` is a well-formed IAM role ARN (ASCII only, at most 2048 characters)."""
+    return isinstance(value, str) and len(value) <= _MAX_ARN and _ROLE_ARN.fullmatch(value) is not None
 
 
 def denied_message(provider: str) -> str:
@@ -117,6 +135,11 @@ class _Context:
     def decide(
         self, outcome: Outcome, role_arn: str | None, source: str, rule_number: int | None = None
     ) -> RoleDecision:
+        if outcome is Outcome.ROLE and not is_role_arn(role_arn):
+            # Roles from token claims are the caller's text; STS would refuse a malformed one,
+            # which AWS reports as an invalid pool configuration.
+            self.note(f"{role_arn!r} is not an IAM role ARN: no usable role.")
+            outcome, role_arn = Outcome.NO_ROLE, None
         return RoleDecision(
             outcome=outcome,
             role_arn=role_arn,
@@ -157,11 +180,14 @@ def resolve_role(
         return context.pool_role("unauthenticated")
     for provider, claims in logins:
         key = mapping_key_for(provider, claims, role_mappings)
-        if key is None:
-            context.note(f"{provider}: no role mapping.")
-            continue
-        context.provider, context.mapping_key = provider, key
-        return _apply_mapping(context, Login(provider, claims), role_mappings[key])
+        if key is not None:
+            context.provider, context.mapping_key = provider, key
+            return _apply_mapping(context, Login(provider, claims), role_mappings[key])
+        assertion_roles = saml_roles(provider, claims)
+        if assertion_roles:
+            context.provider = provider
+            return _by_saml_assertion(context, provider, assertion_roles)
+        context.note(f"{provider}: no role mapping.")
     context.note("No login has a role mapping: the pool's authenticated role applies.")
     if context.custom_role_arn:
         context.note(f"CustomRoleArn {context.custom_role_arn} is ignored without a role mapping.")
@@ -262,6 +288,38 @@ def _by_token(context: _Context, login: Login, mapping: Mapping[str, Any]) -> Ro
         return _ambiguous(context, mapping)
     context.note("The token carries no role claims.")
     return context.pool_role("authenticated")
+
+
+def saml_roles(provider: str, claims: Mapping[str, Any]) -> list[str]:
+    """Role ARNs a SAML assertion offers: each Role attribute value is "role ARN,provider ARN"."""
+    if _SAML_MARKER not in provider:
+        return []
+    values = claims.get(SAML_ROLE_ATTRIBUTE)
+    pairs = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+    found: list[str] = []
+    for pair in pairs:
+        if not isinstance(pair, str):
+            continue
+        # IdPs write the pair in either order; the role is the ARN naming a role.
+        for part in pair.split(","):
+            part = part.strip()
+            if ":role/" in part and part not in found:
+                found.append(part)
+    return found
+
+
+def _by_saml_assertion(context: _Context, provider: str, offered: list[str]) -> RoleDecision:
+    context.note(f"{provider}: the SAML assertion offers {', '.join(offered)}.")
+    wanted = context.custom_role_arn
+    if wanted:
+        if wanted in offered:
+            context.note(f"CustomRoleArn {wanted} is one of them.")
+            return context.decide(Outcome.ROLE, wanted, "CustomRoleArn")
+        return context.deny(f"CustomRoleArn {wanted} is not a role the SAML assertion offers.")
+    if len(offered) == 1:
+        context.note(f"Using the assertion's only role, {offered[0]}.")
+        return context.decide(Outcome.ROLE, offered[0], "SAML assertion")
+    return context.deny("the SAML assertion offers several roles and no CustomRoleArn picks one.")
 
 
 def _ambiguous(context: _Context, mapping: Mapping[str, Any]) -> RoleDecision:

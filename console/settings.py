@@ -170,6 +170,11 @@ COGNITO_ENDPOINT = os.environ.get("COGNITO_ENDPOINT", "local")
 AWS_REGIONS = env_list("AWS_REGIONS", "us-east-1")
 EMULATOR_ACCOUNT_ID = os.environ.get("EMULATOR_ACCOUNT_ID", "000000000000")
 EMULATOR_MAX_POOLS_PER_REGION = int(os.environ.get("EMULATOR_MAX_POOLS_PER_REGION", "1000"))
+# Login tokens: "trust" decodes provider JWTs without checking signatures (iss/aud/exp still
+# checked); "jwks" also verifies signatures with the keys in EMULATOR_JWKS_FILE, a JSON file
+# {"<Logins key>": {"keys": [<JWK>, ...], "client_ids": [...]}} ("client_ids" optional, OIDC only).
+EMULATOR_VERIFY_TOKENS = os.environ.get("EMULATOR_VERIFY_TOKENS", "trust")
+EMULATOR_JWKS_FILE = os.environ.get("EMULATOR_JWKS_FILE", "")
 # SigV4 verification: "AKID:SECRET,AKID2:SECRET2". Empty (the default): any request is served.
 EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
 # Simulated request-rate quotas (TooManyRequestsException), per account, region and operation;
@@ -213,6 +218,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "console.accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "console.audit.actor.client_ip"  # the same client address as the audit trail
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no start-up banner from every process
 
 # Request size: form posts are small. Uploaded files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE
 # (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file); validate_upload in
@@ -282,5 +288,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        # At DEBUG Django logs every SQL statement with its parameters, which would put the
+        # emulator's signing key and login subjects in the log.
+        "django.db.backends": {"level": "INFO"},
+    },
 }

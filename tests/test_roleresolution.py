@@ -25,6 +25,8 @@ GOOGLE = "accounts.google.com"
 FACEBOOK = "graph.facebook.com"
 OIDC_ISSUER = "login.example.org"
 OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/login.example.org"
+SAML = "arn:aws:iam::123456789012:saml-provider/corp"
+SAML_ROLE = "https://aws.amazon.com/SAML/Attributes/Role"
 
 
 def rule(claim: str, match_type: str, value: str, role: str) -> dict[str, str]:
@@ -369,6 +371,21 @@ CASES = [
         {"cognito:roles": [EDITOR, READER]},
         roles={},
     ),
+    # A role from a token must be a role ARN (STS would refuse anything else).
+    Case(
+        "a preferred role that is not a role arn is no usable role",
+        Outcome.NO_ROLE,
+        None,
+        token("Deny"),
+        {"cognito:preferred_role": "admin-role"},
+    ),
+    Case(
+        "a role arn with a control character is no usable role",
+        Outcome.NO_ROLE,
+        None,
+        token("Deny"),
+        {"cognito:roles": [ACCOUNT + "a\x00b"]},
+    ),
     # Guests.
     Case("guest gets the unauthenticated role", Outcome.ROLE, UNAUTH, authenticated=False, logins=()),
     Case(
@@ -463,6 +480,60 @@ CASES = [
         },
         logins=((GOOGLE, {"hd": "gmail"}), user_pool_login(**{"cognito:groups": ["admins"]})),
     ),
+    # SAML assertions offer their own roles.
+    Case(
+        "a saml assertion's only role needs no pool role",
+        Outcome.ROLE,
+        EDITOR,
+        mappings={},
+        logins=((SAML, {"sub": "ann", SAML_ROLE: f"{EDITOR},{SAML}"}),),
+        roles={},
+    ),
+    Case(
+        "a saml pair may name the provider first",
+        Outcome.ROLE,
+        EDITOR,
+        mappings={},
+        logins=((SAML, {SAML_ROLE: [f"{SAML},{EDITOR}"]}),),
+    ),
+    Case(
+        "custom role arn picks one of the assertion's roles",
+        Outcome.ROLE,
+        READER,
+        mappings={},
+        logins=((SAML, {SAML_ROLE: [f"{EDITOR},{SAML}", f"{READER},{SAML}"]}),),
+        custom_role_arn=READER,
+    ),
+    Case(
+        "custom role arn the assertion does not offer is denied",
+        Outcome.DENIED,
+        None,
+        mappings={},
+        logins=((SAML, {SAML_ROLE: f"{EDITOR},{SAML}"}),),
+        custom_role_arn=ADMIN,
+    ),
+    Case(
+        "several assertion roles without custom role arn are denied",
+        Outcome.DENIED,
+        None,
+        mappings={},
+        logins=((SAML, {SAML_ROLE: [f"{EDITOR},{SAML}", f"{READER},{SAML}"]}),),
+    ),
+    Case(
+        "a saml assertion without roles gets the authenticated role",
+        Outcome.ROLE,
+        AUTH,
+        mappings={},
+        logins=((SAML, {"sub": "ann"}),),
+    ),
+    Case(
+        "a rules mapping for the saml provider comes first",
+        Outcome.ROLE,
+        ADMIN,
+        mappings={SAML: rules(rule("department", "Equals", "it", ADMIN), ambiguous="Deny")},
+        logins=((SAML, {"department": "it", SAML_ROLE: f"{EDITOR},{SAML}"}),),
+        rule_number=1,
+    ),
     Case(
         "a developer identity's cognito token has no mapping",
         Outcome.ROLE,
@@ -546,3 +617,13 @@ def test_the_trace_explains_why_a_notequal_rule_was_skipped():
 def test_the_trace_lists_logins_without_a_mapping():
     decision = resolve_role(roles=ROLES, role_mappings={}, authenticated=True, logins=[(FACEBOOK, {})])
     assert decision.trace[0] == f"{FACEBOOK}: no role mapping."
+
+
+def test_a_saml_denial_names_the_saml_provider():
+    decision = resolve_role(
+        roles=ROLES,
+        role_mappings={},
+        authenticated=True,
+        logins=[(SAML, {SAML_ROLE: [f"{EDITOR},{SAML}", f"{READER},{SAML}"]})],
+    )
+    assert decision.error_message == denied_message(SAML)

@@ -8,17 +8,30 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from .permissions import LOGIN, MATRIX, PUBLIC, requirement
 from .regions import current_region
-from .roles import role_of
+from .roles import has_perm, role_of
 
 # Main navigation after "Pools": (label, URL name). A page that does not exist yet
-# is shown greyed out rather than as a link to nowhere.
+# is shown greyed out rather than as a link to nowhere; a page the user's role may
+# not open (per the permission matrix) is left out.
 NAV = (("Lookup", "identities:lookup"), ("Jobs", "jobs:list"), ("Audit", "audit:list"))
+
+
+def _may_open(request: HttpRequest, url_name: str) -> bool:
+    if url_name not in MATRIX:
+        return True  # not built yet: shown greyed out
+    needed = requirement(url_name, "GET")
+    if needed is None:
+        return False
+    return needed in (PUBLIC, LOGIN) or has_perm(request.user, needed)
 
 
 def _nav(request: HttpRequest) -> list[dict[str, Any]]:
     items = []
     for label, name in NAV:
+        if not _may_open(request, name):
+            continue
         try:
             url = reverse(name)
         except NoReverseMatch:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,8 @@ from console.aws.clients import (
 REGION = "us-east-1"
 FACEBOOK = "graph.facebook.com"
 GOOGLE = "accounts.google.com"
+GOOGLE_CLIENT = "client.apps.googleusercontent.com"
+APPLE = "appleid.apple.com"
 USER_POOL = "cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
 USER_POOL_CLIENT = "appclient1"
 OIDC_ARN = "arn:aws:iam::000000000000:oidc-provider/login.example.org"
@@ -65,7 +69,7 @@ def full_pool_settings(**overrides: Any) -> dict[str, Any]:
     settings = {
         "IdentityPoolName": "everything",
         "AllowUnauthenticatedIdentities": True,
-        "SupportedLoginProviders": {FACEBOOK: "1234567890", GOOGLE: "client.apps.googleusercontent.com"},
+        "SupportedLoginProviders": {FACEBOOK: "1234567890", GOOGLE: GOOGLE_CLIENT},
         "DeveloperProviderName": DEVELOPER,
         "CognitoIdentityProviders": [{"ProviderName": USER_POOL, "ClientId": USER_POOL_CLIENT}],
         "OpenIdConnectProviderARNs": [OIDC_ARN],
@@ -90,13 +94,56 @@ def pool_id(make_pool) -> str:
     return make_pool()
 
 
-def id_token(subject: str, issuer: str = "https://accounts.google.com") -> str:
-    """A JWT-shaped provider token naming `subject` (its signature is not checked yet)."""
-    return jwt.encode(
-        {"sub": subject, "iss": issuer, "aud": "client"},
-        "provider-signing-key-not-checked-here",
-        algorithm="HS256",
+# What the ID tokens of each JWT provider of `full_pool_settings` carry: (iss, aud).
+TOKEN_CLAIMS = {
+    GOOGLE: ("https://accounts.google.com", GOOGLE_CLIENT),
+    USER_POOL: (f"https://{USER_POOL}", USER_POOL_CLIENT),
+    OIDC_ISSUER: (f"https://{OIDC_ISSUER}", "oidc-client"),
+    APPLE: ("https://appleid.apple.com", "com.example.app"),
+}
+
+
+def id_token(
+    subject: str, provider: str = GOOGLE, key: Any = None, kid: str = "test-key", **claims: Any
+) -> str:
+    """An ID token `provider` could have issued for `subject`, valid for an hour.
+
+    Signed with `key` (an RSA private key, RS256, header `kid`) when given; otherwise with a throwaway
+    HMAC key, which the service's default `trust` mode never checks. `claims` override
+    or add claims; a claim set to None is left out.
+    """
+    issuer, audience = TOKEN_CLAIMS[provider]
+    now = int(time.time())
+    payload = {"iss": issuer, "aud": audience, "sub": subject, "iat": now, "exp": now + 3600, **claims}
+    payload = {name: value for name, value in payload.items() if value is not None}
+    if key is not None:
+        return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(payload, "provider-signing-key-not-checked-here", algorithm="HS256")
+
+
+def saml_response(subject: str, attributes: dict[str, str] | None = None) -> str:
+    """A base64 SAML response naming `subject` (NameID), with optional attributes."""
+    statements = "".join(
+        f'<saml:Attribute Name="{name}"><saml:AttributeValue>{value}</saml:AttributeValue></saml:Attribute>'
+        for name, value in (attributes or {}).items()
     )
+    document = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion>'
+        f"<saml:Subject><saml:NameID>{subject}</saml:NameID></saml:Subject>"
+        f"<saml:AttributeStatement>{statements}</saml:AttributeStatement>"
+        "</saml:Assertion></samlp:Response>"
+    )
+    return base64.b64encode(document.encode()).decode()
+
+
+def login_token(provider: str, subject: str) -> str:
+    """A valid `Logins` value for any provider of `full_pool_settings` naming `subject`."""
+    if provider == SAML_ARN:
+        return saml_response(subject)
+    if provider in TOKEN_CLAIMS:
+        return id_token(subject, provider)
+    return subject  # opaque access tokens stand for their user
 
 
 def aws_error(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """`manage.py emulator` running as a real process against the test database.
 
-Import `emulator_url` into a test module to use it. Tests that use it must also use
+Import `emulator_url` into a test module to use it, or `running_emulator` to start one
+with settings of its own (environment variables). Tests that use it must also use
 `transactional_db`: the server is another process and only sees committed rows.
 """
 
@@ -13,8 +14,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -74,20 +77,22 @@ def _wait_for_connections_to_close(name: str, timeout: float = 10) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def emulator_url(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
-    """The URL of `manage.py emulator` serving the test database (one server per test session)."""
+@contextmanager
+def running_emulator(
+    django_db_blocker: Any, log_dir: Path, env: Mapping[str, str] = MappingProxyType({})
+) -> Iterator[str]:
+    """Run `manage.py emulator` on the test database, with `env` added to its environment."""
     with django_db_blocker.unblock():
         url_of_database = database_url(connection.settings_dict)
         name = connection.settings_dict["NAME"]
     port = free_port()
-    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    log = log_dir / "emulator.log"
     argv = [sys.executable, "manage.py", "emulator", f"{HOST}:{port}", "--threads", "4"]
     with log.open("w") as output:
         process = subprocess.Popen(
             argv,
             cwd=settings.BASE_DIR,
-            env={**os.environ, "DATABASE_URL": url_of_database},
+            env={**os.environ, **env, "DATABASE_URL": url_of_database},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -105,3 +110,10 @@ def emulator_url(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterat
         if connection.vendor == "postgresql":
             with django_db_blocker.unblock():
                 _wait_for_connections_to_close(name)
+
+
+@pytest.fixture(scope="session")
+def emulator_url(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The URL of `manage.py emulator` serving the test database (one server per test session)."""
+    with running_emulator(django_db_blocker, tmp_path_factory.mktemp("emulator")) as url:
+        yield url

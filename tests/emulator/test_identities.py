@@ -17,6 +17,7 @@ from .conftest import (
     USER_POOL,
     aws_error,
     id_token,
+    login_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_get_id_without_logins_needs_guest_access(cognito, make_pool):
 def test_get_id_returns_the_same_identity_for_the_same_jwt_subject(cognito, pool_id):
     first = cognito.get_id(IdentityPoolId=pool_id, Logins={GOOGLE: id_token("alice")})["IdentityId"]
     # A fresh token for the same user (different claims, same `sub`).
-    again = id_token("alice", issuer="https://accounts.google.com/")
+    again = id_token("alice", iat=1, email="alice@example.com")
     assert cognito.get_id(IdentityPoolId=pool_id, Logins={GOOGLE: again})["IdentityId"] == first
     assert cognito.get_id(IdentityPoolId=pool_id, Logins={GOOGLE: id_token("bob")})["IdentityId"] != first
 
@@ -61,7 +62,8 @@ def test_get_id_with_logins_works_without_guest_access(cognito, make_pool):
 
 @pytest.mark.parametrize("provider", [FACEBOOK, GOOGLE, USER_POOL, OIDC_ISSUER, SAML_ARN])
 def test_get_id_accepts_every_kind_of_configured_provider(cognito, pool_id, provider):
-    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins={provider: id_token("someone")})["IdentityId"]
+    token = login_token(provider, "someone")
+    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins={provider: token})["IdentityId"]
     assert cognito.describe_identity(IdentityId=identity_id)["Logins"] == [provider]
 
 
@@ -111,9 +113,10 @@ def test_get_id_links_a_second_provider_to_the_identity_of_the_first(cognito, po
     assert cognito.get_id(IdentityPoolId=pool_id, Logins={GOOGLE: id_token("g-alice")})["IdentityId"] == alice
 
 
-def test_get_id_with_logins_of_two_identities_conflicts(cognito, pool_id):
+def test_get_id_with_logins_of_two_identities_that_cannot_merge_conflicts(cognito, pool_id):
     cognito.get_id(IdentityPoolId=pool_id, Logins={FACEBOOK: "fb-alice"})
-    cognito.get_id(IdentityPoolId=pool_id, Logins={GOOGLE: id_token("g-bob")})
+    # Bob's identity has another Facebook user: one identity cannot hold both.
+    cognito.get_id(IdentityPoolId=pool_id, Logins={GOOGLE: id_token("g-bob"), FACEBOOK: "fb-bob"})
     code, _ = aws_error(
         cognito.get_id, IdentityPoolId=pool_id, Logins={FACEBOOK: "fb-alice", GOOGLE: id_token("g-bob")}
     )

@@ -6,6 +6,7 @@ them, the claims each test needs; the default token mode does not check signatur
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import time
@@ -16,7 +17,7 @@ import pytest
 
 from console.emulator.models import Identity
 
-from .conftest import AUTH_ROLE, FACEBOOK, UNAUTH_ROLE, USER_POOL, USER_POOL_CLIENT, aws_error
+from .conftest import AUTH_ROLE, FACEBOOK, SAML_ARN, UNAUTH_ROLE, USER_POOL, USER_POOL_CLIENT, aws_error
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +183,13 @@ def test_token_mapping_with_ambiguous_roles_can_fall_back_to_the_authenticated_r
     assert issued_role(sign_in(cognito, pool_id, token)) == AUTH_ROLE
 
 
+def test_a_token_role_that_is_not_a_role_arn_is_an_invalid_configuration(cognito, token_pool):
+    token = user_pool_token("nat", **{"cognito:preferred_role": "x" * 3000})
+    error, role = refusal(cognito, token_pool, token)
+    assert error == ("InvalidIdentityPoolConfigurationException", NO_ROLE)
+    assert role is None
+
+
 def test_a_login_without_a_mapping_gets_the_authenticated_role(cognito, token_pool):
     identity_id = cognito.get_id(IdentityPoolId=token_pool, Logins={FACEBOOK: "fb-user"})["IdentityId"]
     answer = cognito.get_credentials_for_identity(IdentityId=identity_id, Logins={FACEBOOK: "fb-user"})
@@ -192,6 +200,40 @@ def test_a_guest_gets_the_unauthenticated_role_despite_mappings(cognito, rules_p
     identity_id = cognito.get_id(IdentityPoolId=rules_pool)["IdentityId"]
     answer = cognito.get_credentials_for_identity(IdentityId=identity_id)
     assert issued_role(answer) == UNAUTH_ROLE
+
+
+def saml_response(user: str, *roles: str) -> str:
+    """A base64 SAML response naming `user` and offering `roles` (role ARN, provider ARN pairs)."""
+    values = "".join(f"<saml:AttributeValue>{role},{SAML_ARN}</saml:AttributeValue>" for role in roles)
+    document = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion>'
+        f"<saml:Subject><saml:NameID>{user}</saml:NameID></saml:Subject><saml:AttributeStatement>"
+        f'<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</saml:Attribute>'
+        "</saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    )
+    return base64.b64encode(document.encode()).decode()
+
+
+def test_a_saml_user_gets_the_role_its_assertion_offers_without_pool_roles(cognito, pool_id):
+    logins = {SAML_ARN: saml_response("ann@corp.example", EDITOR_ROLE)}
+    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    answer = cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+    assert issued_role(answer) == EDITOR_ROLE
+
+
+def test_a_saml_user_with_several_roles_picks_one_with_custom_role_arn(cognito, pool_id):
+    logins = {SAML_ARN: saml_response("bob@corp.example", EDITOR_ROLE, READER_ROLE)}
+    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    code, message = aws_error(cognito.get_credentials_for_identity, IdentityId=identity_id, Logins=logins)
+    assert (code, message) == (
+        "NotAuthorizedException",
+        f"The ambiguous role mapping rules for: {SAML_ARN} denied this request.",
+    )
+    answer = cognito.get_credentials_for_identity(
+        IdentityId=identity_id, Logins=logins, CustomRoleArn=READER_ROLE
+    )
+    assert issued_role(answer) == READER_ROLE
 
 
 def test_set_roles_refuses_more_than_25_rules_for_a_provider(cognito, pool_id):

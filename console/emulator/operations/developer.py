@@ -10,7 +10,7 @@ from .. import errors
 from ..models import Identity, IdentityLogin, IdentityPool
 from ..protocol import RequestContext, operation
 from . import linking, logins, paging, store, tokens
-from .logins import Login
+from .logins import ResolvedLogin
 
 DEVELOPER_NOT_SUPPORTED = "This identity pool does not support the specified developer provider"
 DEFAULT_TOKEN_DURATION = 900
@@ -33,10 +33,10 @@ def _developer_login(pool: IdentityPool, user: str, *, for_update: bool = False)
     return queryset.first()
 
 
-def _split_logins(pool: IdentityPool, supplied: dict[str, str]) -> tuple[str, list[Login]]:
+def _split_logins(pool: IdentityPool, supplied: dict[str, str]) -> tuple[str, list[ResolvedLogin]]:
     """The developer user id and the public logins of a GetOpenIdTokenForDeveloperIdentity call."""
     developer_user: str | None = None
-    public: list[Login] = []
+    public: list[ResolvedLogin] = []
     configured = store.login_providers(pool)
     for provider, value in supplied.items():
         if pool.developer_provider_name and provider == pool.developer_provider_name:
@@ -80,11 +80,15 @@ def _principal_tags_claim(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _register(
-    ctx: RequestContext, pool: IdentityPool, user: str, public: list[Login], identity_id: str | None
+    ctx: RequestContext, pool: IdentityPool, user: str, public: list[ResolvedLogin], identity_id: str | None
 ) -> Identity:
-    """The identity of developer user `user`, registering it (on `identity_id` if given)."""
+    """The identity of developer user `user`, registering it (on `identity_id` if given).
+
+    Public logins in the call are linked to that identity; one owned by another identity
+    merges that identity into this one (the signed call is trusted with the choice).
+    """
     existing = _developer_login(pool, user, for_update=True)
-    developer = Login(pool.developer_provider_name or "", user)
+    developer = logins.developer_login(pool, user)
     if identity_id is not None:
         identity = store.get_identity_of_pool(ctx, pool, identity_id, for_update=True)
         store.forbid_disabled(identity)
@@ -94,21 +98,20 @@ def _register(
             )
         if existing is None:
             _require_own_login(identity, public)
-            linking.link(identity, developer, developer=True)
-    elif existing is not None:
+            return linking.settle(pool, [developer, *public], identity)[0]
+        return linking.settle(pool, public, identity)[0]
+    if existing is not None:
         identity = store.lock_identity(existing.identity_id)
         store.forbid_disabled(identity)
-    else:
-        identity = store.create_identity(pool)
-        linking.link(identity, developer, developer=True)
-    linking.link_new(identity, public)
-    return identity
+        return linking.settle(pool, public, identity)[0]
+    # A new developer user joins the identity of the public logins sent with it, if any.
+    return linking.settle(pool, [developer, *public])[0]
 
 
-def _require_own_login(identity: Identity, public: list[Login]) -> None:
+def _require_own_login(identity: Identity, public: list[ResolvedLogin]) -> None:
     """Linking to an authenticated identity needs one of its logins in the call."""
     linked = set(IdentityLogin.objects.filter(identity=identity).values_list("provider", "subject"))
-    if linked and not any((login.provider, login.subject) in linked for login in public):
+    if linked and not any(login.key in linked for login in public):
         raise errors.NotAuthorized(logins.LOGINS_DONT_MATCH)
 
 
@@ -120,7 +123,8 @@ def get_open_id_token_for_developer_identity(ctx: RequestContext, params: dict[s
     extra = _principal_tags_claim(params)
     identity_id = store.text_param(params, "IdentityId")
     identity = linking.retry_on_race(_register, ctx, pool, user, public, identity_id)
-    token = tokens.issue(identity, tokens.amr(identity), duration, extra)
+    used = [logins.developer_login(pool, user), *public]
+    token = tokens.issue(identity, tokens.amr(identity, used), duration, extra)
     return {"IdentityId": identity.identity_id, "Token": token}
 
 
@@ -170,7 +174,6 @@ def _developer_users_page(
 
 
 @operation("MergeDeveloperIdentities")
-@transaction.atomic
 def merge_developer_identities(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Move the source user's identity, with all its logins, into the destination user's.
 
@@ -180,44 +183,28 @@ def merge_developer_identities(ctx: RequestContext, params: dict[str, Any]) -> d
     """
     pool = store.get_pool(ctx, params["IdentityPoolId"])
     _check_developer_provider(pool, store.text_param(params, "DeveloperProviderName"))
-    source_row = _existing_user(pool, params["SourceUserIdentifier"])
-    destination_row = _existing_user(pool, params["DestinationUserIdentifier"])
-    pair = sorted({source_row.identity_id, destination_row.identity_id})
-    locked = {
-        identity.pk: identity
-        for identity in Identity.objects.select_for_update().filter(pk__in=pair).order_by("pk")
+    source, destination = params["SourceUserIdentifier"], params["DestinationUserIdentifier"]
+    return {"IdentityId": linking.retry_on_race(_merge, pool, source, destination).identity_id}
+
+
+def _merge(pool: IdentityPool, source_user: str, destination_user: str) -> Identity:
+    # Both rows locked in one statement, in primary-key order, like every other lock here.
+    rows = {
+        row.subject: row
+        for row in IdentityLogin.objects.select_for_update()
+        .filter(pool=pool, provider=pool.developer_provider_name, is_developer=True)
+        .filter(subject__in=[source_user, destination_user])
+        .order_by("pk")
     }
-    source, destination = locked[source_row.identity_id], locked[destination_row.identity_id]
-    if source.pk == destination.pk:
-        return {"IdentityId": destination.identity_id}
+    for user in (source_user, destination_user):
+        if user not in rows:
+            raise errors.ResourceNotFound(f"Developer user '{user}' not found.")
+    source_pk, destination_pk = rows[source_user].identity_id, rows[destination_user].identity_id
+    locked = linking.lock_identities([source_pk, destination_pk])
+    destination = locked[destination_pk]
     store.forbid_disabled(destination)
-    moving = list(IdentityLogin.objects.filter(identity=source))
-    staying = list(IdentityLogin.objects.filter(identity=destination))
-    _check_mergeable(moving, staying)
-    IdentityLogin.objects.filter(identity=source).update(identity=destination)
-    store.touch(destination)
-    store.touch(source, disabled=True, merged_into=destination.identity_id)
-    return {"IdentityId": destination.identity_id}
-
-
-def _existing_user(pool: IdentityPool, user: str) -> IdentityLogin:
-    row = _developer_login(pool, user, for_update=True)
-    if row is None:
-        raise errors.ResourceNotFound(f"Developer user '{user}' not found.")
-    return row
-
-
-def _check_mergeable(moving: list[IdentityLogin], staying: list[IdentityLogin]) -> None:
-    public = {row.provider for row in staying if not row.is_developer}
-    clash = sorted(row.provider for row in moving if not row.is_developer and row.provider in public)
-    if clash:
-        raise errors.ResourceConflict(
-            f"Both identities are linked to different users of the same provider ({', '.join(clash)})."
-        )
-    if len(moving) + len(staying) > store.MAX_LINKED_LOGINS:
-        raise errors.ResourceConflict(
-            f"The identities together have more than {store.MAX_LINKED_LOGINS} linked logins."
-        )
+    linking.merge(destination, [locked[source_pk]])
+    return destination
 
 
 @operation("UnlinkDeveloperIdentity")

@@ -9,9 +9,9 @@ from django.db import transaction
 from .. import errors
 from ..models import Identity, IdentityLogin, IdentityPool
 from ..protocol import RequestContext, operation
-from . import linking, logins, paging, store, tokens
+from . import linking, logins, paging, store
 
-UNAUTHENTICATED_NOT_SUPPORTED = "Unauthenticated access is not supported for this identity pool."
+UNAUTHENTICATED_NOT_SUPPORTED = linking.UNAUTHENTICATED_NOT_SUPPORTED
 
 
 @operation("GetId")
@@ -112,15 +112,17 @@ def unlink_identity(ctx: RequestContext, params: dict[str, Any]) -> None:
 
 
 def _prove_ownership(identity: Identity, supplied: dict[str, str]) -> None:
-    """At least one supplied login (or a Cognito token for it) must belong to the identity."""
+    """At least one supplied login (or a Cognito token for it) must belong to the identity.
+
+    Every supplied token must be valid, as in the other sign-in calls.
+    """
     linked = set(IdentityLogin.objects.filter(identity=identity).values_list("provider", "subject"))
     proven = False
     for provider, token in supplied.items():
         if provider == store.COGNITO_TOKEN_PROVIDER:
-            tokens.verify_cognito_token(token, identity)
+            logins.resolve_cognito_token(identity, token)
             proven = True
-            continue
-        login = logins.resolve(identity.pool, provider, token)
-        proven = proven or (login.provider, login.subject) in linked
+        else:
+            proven = logins.resolve(identity.pool, provider, token).key in linked or proven
     if not proven:
         raise errors.NotAuthorized(logins.LOGINS_DONT_MATCH)

@@ -208,7 +208,9 @@ def _client_ids(value: str) -> frozenset[str]:
 def _jwt_rules(pool: IdentityPool, provider: str) -> _JwtRules | None:
     """Issuer and audiences expected from `provider`, or None when its tokens are not JWTs."""
     user_pool_clients = [
-        entry.get("ClientId") for entry in pool.cognito_identity_providers if entry["ProviderName"] == provider
+        entry.get("ClientId")
+        for entry in pool.cognito_identity_providers
+        if entry["ProviderName"] == provider
     ]
     if user_pool_clients:
         clients = frozenset(filter(None, user_pool_clients))
@@ -325,7 +327,9 @@ def _jwks_file(path: str) -> dict[str, _ProviderKeys]:
                 cached = _parse_jwks_file(path)
             except (OSError, ValueError) as exc:
                 log.error("EMULATOR_JWKS_FILE %s cannot be used: %s", path, exc)
-                raise errors.InternalError(f"The emulator's EMULATOR_JWKS_FILE cannot be used: {exc}") from None
+                raise errors.InternalError(
+                    f"The emulator's EMULATOR_JWKS_FILE cannot be used: {exc}"
+                ) from None
             _jwks_files[path] = cached
         return cached
 
@@ -339,7 +343,9 @@ def _parse_jwks_file(path: str) -> dict[str, _ProviderKeys]:
     for provider, entry in document.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("keys", []), list):
             raise ValueError(f"the entry for {provider!r} must be a JWKS document ({{'keys': [...]}})")
-        keys = tuple(key for key in entry.get("keys", []) if isinstance(key, dict) and key.get("use") != "enc")
+        keys = tuple(
+            key for key in entry.get("keys", []) if isinstance(key, dict) and key.get("use") != "enc"
+        )
         client_ids = entry.get("client_ids")
         if client_ids is not None and not _strings(client_ids):
             raise ValueError(f"'client_ids' of {provider!r} must be a list of strings")

@@ -9,20 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
 
-from .. import errors
 from ..models import Identity, SigningKey
 from . import store
 
+if TYPE_CHECKING:
+    from .logins import ResolvedLogin
+
 ISSUER = "https://cognito-identity.amazonaws.com"
 OPEN_ID_TOKEN_SECONDS = 600
+POOL_ARN_CLAIM = "https://cognito-identity.amazonaws.com/identity-pool-arn"
 _KEY_NAME = "default"
+_AUTH_STATES = frozenset({"authenticated", "unauthenticated"})
 
 # Loaded keys by kid; parsing a PEM on every call would cost more than signing.
 _keys: dict[str, rsa.RSAPrivateKey] = {}
@@ -97,45 +102,33 @@ def issue(identity: Identity, amr: list[str], seconds: int, extra: dict[str, Any
         "amr": amr,
         "iat": issued,
         "exp": issued + seconds,
+        # Real tokens name the pool by ARN too; trust policies may condition on it.
+        POOL_ARN_CLAIM: store.pool_arn(identity.pool),
         **(extra or {}),
     }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
-def amr(identity: Identity) -> list[str]:
-    """`amr` claim: unauthenticated, or authenticated plus the identity's providers."""
-    providers = store.provider_names(identity)
-    if not providers:
+def amr(identity: Identity, used: Sequence[ResolvedLogin] = ()) -> list[str]:
+    """`amr` claim: unauthenticated, or authenticated plus the providers the caller signed in with.
+
+    `used` are the call's logins; a Cognito token among them stands for the providers its
+    own `amr` names. Without any, the identity's linked providers are named.
+    """
+    if not store.is_authenticated(identity):
         return ["unauthenticated"]
-    return ["authenticated", *providers]
-
-
-def verify_cognito_token(token: str, identity: Identity) -> dict[str, Any]:
-    """Claims of a token this service issued for `identity`; NotAuthorized otherwise."""
-    try:
-        header = jwt.get_unverified_header(token)
-        key = public_key(str(header.get("kid", "")))
-        if key is None:
-            raise jwt.InvalidTokenError("unknown kid")
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            audience=identity.pool.pool_id,
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise errors.NotAuthorized("Invalid login token. Token expired.") from None
-    except jwt.InvalidTokenError:
-        raise errors.NotAuthorized(
-            "Invalid login token. Not a valid OpenId Connect identity token."
-        ) from None
-    if claims.get("sub") != identity.identity_id:
-        raise errors.NotAuthorized(
-            "Logins don't match. Please include at least one valid login for this identity or identity pool."
-        )
-    return claims
+    providers: list[str] = []
+    for login in used:
+        if login.provider == store.COGNITO_TOKEN_PROVIDER:
+            named = login.claims.get("amr")
+            providers.extend(
+                name
+                for name in (named if isinstance(named, list) else [])
+                if isinstance(name, str) and name not in _AUTH_STATES
+            )
+        else:
+            providers.append(login.provider)
+    return ["authenticated", *(list(dict.fromkeys(providers)) or store.provider_names(identity))]
 
 
 def expires_at(seconds: int) -> dt.datetime:
