@@ -29,8 +29,9 @@ TARGET_PREFIX = "AWSCognitoIdentityService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 PUBLIC_OPERATIONS = frozenset({"GetId", "GetOpenIdToken", "GetCredentialsForIdentity", "UnlinkIdentity"})
 
-_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _ID_REGION = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+):")
+# Control characters (but tab) become spaces in header values.
+_CONTROLS = {code: " " for code in [*range(0x20), 0x7F] if code != 0x09}
 
 
 @dataclass(frozen=True)
@@ -92,22 +93,23 @@ def error_response(error: errors.AwsError, request_id: str) -> EmulatorResponse:
     """The wire form of an error: `__type`/`message` body plus x-amzn-ErrorType header."""
     response = _response(error.status, request_id, {"__type": error.code, "message": error.message})
     response.headers["x-amzn-ErrorType"] = f"{error.code}:"
-    # Header values must stay on one line and in latin-1.
-    message = error.message.replace("\r", " ").replace("\n", " ")
+    # Header values must stay on one line, in latin-1 and free of control characters.
+    message = error.message.translate(_CONTROLS)
     response.headers["x-amzn-ErrorMessage"] = message.encode("latin-1", "replace").decode("latin-1")
     return response
 
 
 def request_region(headers: Mapping[str, str], params: Mapping[str, Any]) -> str:
     """The region a request is for: its signature's scope, else the id it carries."""
-    match = _CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
-    if match:
-        return match.group(2)
+    scope = signatures.credential_scope(headers.get("authorization", ""))
+    if scope:
+        return scope[1]
     for key in ("IdentityPoolId", "IdentityId"):
         value = params.get(key)
         if isinstance(value, str):
+            # Not validated yet: the region must be sane before it names a quota bucket.
             id_match = _ID_REGION.match(value)
-            if id_match:
+            if id_match and signatures.is_region(id_match.group(1)):
                 return id_match.group(1)
     return getattr(settings, "EMULATOR_DEFAULT_REGION", "us-east-1")
 
@@ -121,7 +123,38 @@ def _parse_body(body: bytes) -> dict[str, Any]:
         raise errors.SerializationError("Unable to parse request body as JSON.") from exc
     if not isinstance(params, dict):
         raise errors.SerializationError("Request body must be a JSON object.")
+    _check_strings(params)
     return params
+
+
+def _check_strings(params: dict[str, Any]) -> None:
+    """Refuse text no database stores: NUL characters (PostgreSQL) and unpaired surrogates.
+
+    A surrogate arrives as a `\\ud800` escape or as raw bytes ED A0 80 (json.loads decodes
+    bytes with "surrogatepass"); either way UTF-8 encoding it fails at the first query.
+    """
+    pending: list[Any] = [params]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and ("\x00" in value or not _encodable(value)):
+            raise errors.SerializationError(
+                "Request body contains a NUL character or an unpaired surrogate in a string."
+            )
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def handle(
@@ -151,14 +184,14 @@ def handle(
             quotas.take(settings.EMULATOR_ACCOUNT_ID, region, name)
         validate_input(name, params)
         authorization = headers.get("authorization", "")
-        access_key = _CREDENTIAL_SCOPE.search(authorization)
+        scope = signatures.credential_scope(authorization)
         context = RequestContext(
             operation=name,
             region=region,
             account_id=settings.EMULATOR_ACCOUNT_ID,
             request_id=request_id,
             signed=bool(authorization),
-            access_key=access_key.group(1) if access_key else None,
+            access_key=scope[0] if scope else None,
             headers=headers,
         )
         return _response(200, request_id, func(context, params))
@@ -166,8 +199,10 @@ def handle(
         return error_response(error, request_id)
     except DatabaseError:
         log.exception("database error in emulator request %s", request_id)
-        # A broken connection must not poison the next request on this thread.
-        connection.close_if_unusable_or_obsolete()
+        # A broken connection must not poison the next request on this thread; but in-process,
+        # inside the caller's transaction, closing it would break the caller instead.
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
         return error_response(errors.InternalError("Internal error; retry the request."), request_id)
     except Exception:
         log.exception("unexpected error in emulator request %s", request_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -36,6 +37,12 @@ WRONG_SIGNATURE = (
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 MISSING_TOKEN = "Missing Authentication Token"  # noqa: S105 - an error message, not a secret
+INVALID_REGION = "Credential should be scoped to a valid region. "
+
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-\d+")
+_WHITESPACE = re.compile(r"\s")
+# How much of a malformed header an error message quotes back.
+_QUOTED = 256
 
 
 class UnrecognizedClient(AwsError):
@@ -80,6 +87,30 @@ def accepted_keys() -> dict[str, str]:
     return {LOCAL_ACCESS_KEY: LOCAL_SECRET_KEY, **settings.EMULATOR_ACCESS_KEYS}
 
 
+def is_region(name: str) -> bool:
+    """Whether `name` is shaped like an AWS region (us-east-1, us-gov-west-1, ...)."""
+    return len(name) <= 32 and _REGION.fullmatch(name) is not None
+
+
+def credential_scope(authorization: str) -> tuple[str, str] | None:
+    """(access key, region) an Authorization header's Credential names, verified or not.
+
+    None when it names no well-formed scope. Plain string operations, so a huge or hostile
+    header costs time in proportion to its length, never more.
+    """
+    start = authorization.find("Credential=")
+    if start < 0:
+        return None
+    credential = authorization[start + len("Credential=") :].split(",", 1)[0]
+    parts = _WHITESPACE.split(credential, maxsplit=1)[0].split("/", 3)
+    if len(parts) < 4 or not parts[0]:
+        return None
+    date, region = parts[1], parts[2]
+    if not (len(date) == 8 and date.isascii() and date.isdigit()) or not is_region(region):
+        return None
+    return parts[0], region
+
+
 def verify(public: bool, method: str, path: str, headers: Mapping[str, str], body: bytes) -> None:
     """Raise the AWS error for a request whose signature does not hold; return if it does.
 
@@ -111,20 +142,22 @@ def parse_authorization(value: str) -> Authorization:
         name, equals, field_value = part.partition("=")
         if not equals:
             raise IncompleteSignature(
-                f"'{part}' not a valid key=value pair (missing equal-sign) "
-                f"in Authorization header: '{value}'."
+                f"'{_quote(part)}' not a valid key=value pair (missing equal-sign) "
+                f"in Authorization header: '{_quote(value)}'."
             )
         fields[name.strip()] = field_value.strip()
     missing = [name for name in ("Credential", "Signature", "SignedHeaders") if not fields.get(name)]
-    if algorithm != ALGORITHM or missing:
-        wanted = missing or ["Credential", "Signature", "SignedHeaders"]
-        problems = " ".join(f"Authorization header requires '{name}' parameter." for name in wanted)
-        raise IncompleteSignature(f"{problems} Authorization={value}")
+    if missing:
+        problems = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
+        raise IncompleteSignature(f"{problems} Authorization={_quote(value)}")
+    if algorithm != ALGORITHM:
+        # Our wording: AWS's answer to a well-formed header with another algorithm is not on record.
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{_quote(algorithm)}'. Use {ALGORITHM}.")
     scope = fields["Credential"].split("/")
     if len(scope) != 5:
         raise IncompleteSignature(
             f"Credential must have the form <access key>/<YYYYMMDD>/<region>/{SERVICE}/aws4_request, "
-            f"not '{fields['Credential']}'."
+            f"not '{_quote(fields['Credential'])}'."
         )
     access_key, scope_date, region, service, terminator = scope
     return Authorization(
@@ -146,19 +179,23 @@ def _request_timestamp(headers: Mapping[str, str], authorization: str) -> str:
             dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT)
         except ValueError:
             raise IncompleteSignature(
-                f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
+                f"Date must be in ISO-8601 'basic format'. Got '{_quote(amz_date)}'. "
                 "See http://en.wikipedia.org/wiki/ISO_8601"
             ) from None
         return amz_date
     date = headers.get("date")
     if date:
         try:
-            return parsedate_to_datetime(date).astimezone(dt.UTC).strftime(AMZ_DATE_FORMAT)
-        except (TypeError, ValueError):
+            timestamp = parsedate_to_datetime(date).astimezone(dt.UTC).strftime(AMZ_DATE_FORMAT)
+            # Years before 1000 print unpadded; the round trip refuses them.
+            dt.datetime.strptime(timestamp, AMZ_DATE_FORMAT)
+        except (TypeError, ValueError, IndexError, OverflowError):
             pass
+        else:
+            return timestamp
     raise IncompleteSignature(
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-        f"Authorization={authorization}"
+        f"Authorization={_quote(authorization)}"
     )
 
 
@@ -170,6 +207,8 @@ def _check_scope(authorization: Authorization, timestamp: str) -> None:
             "Credential should be scoped with a valid terminator: 'aws4_request', "
             f"not '{authorization.terminator}'. "
         )
+    if not is_region(authorization.region):
+        raise InvalidSignature(INVALID_REGION)
     if authorization.scope_date != timestamp[:8]:
         raise InvalidSignature(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
@@ -191,6 +230,10 @@ def _check_clock(timestamp: str, now: dt.datetime | None = None) -> None:
             f"Signature not yet current: {timestamp} is still later than {_amz(now + MAX_SKEW)} "
             f"({_amz(now)} + 15 min.)"
         )
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= _QUOTED else text[:_QUOTED] + "..."
 
 
 def _amz(moment: dt.datetime) -> str:

@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
+from wsgiref.util import application_uri
 
 from cheroot.wsgi import Server
 from django.db import close_old_connections
 
-from . import errors
+from . import discovery, errors
 from .protocol import EmulatorResponse, error_response, handle
 
 MAX_BODY = 1024 * 1024
@@ -52,11 +53,17 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     """Hand the request to the protocol and write its answer back."""
     if environ["REQUEST_METHOD"] == "OPTIONS":
         return _preflight(environ, start_response)
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD") and _path(environ).startswith("/.well-known/"):
+        return _discovery(environ, start_response)
     headers = _request_headers(environ)
     try:
         body = _read_body(environ)
     except _BodyTooLarge:
         response = _too_large()
+    except ValueError:
+        # cheroot's chunked reader: a chunk size that is not hex, or a chunk without its CRLF.
+        error = errors.SerializationError("Malformed chunked request body.")
+        response = error_response(error, str(uuid.uuid4()))
     else:
         response = _handle(environ, headers, body)
     response.headers.update(_CORS_HEADERS)
@@ -72,6 +79,22 @@ def _handle(environ: dict[str, Any], headers: dict[str, str], body: bytes) -> Em
         return handle(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", headers, body)
     finally:
         close_old_connections()
+
+
+def _path(environ: dict[str, Any]) -> str:
+    return environ.get("PATH_INFO") or "/"
+
+
+def _discovery(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    # The OpenID discovery document and key set of the service's tokens (discovery.py).
+    close_old_connections()
+    try:
+        status, headers, body = discovery.get(_path(environ), application_uri(environ))
+    finally:
+        close_old_connections()
+    headers.update(_CORS_HEADERS)
+    start_response(_STATUS_LINES[status], list(headers.items()))
+    return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
 def _request_headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from .conftest import DEVELOPER, FACEBOOK, GOOGLE, events, pool_arn
 pytestmark = pytest.mark.django_db
 
 PROVIDER_TOKEN = jwt.encode(
-    {"sub": "g-1", "iss": "https://accounts.google.com", "aud": "c"},
+    {"sub": "g-1", "iss": "https://accounts.google.com", "aud": "client.apps.googleusercontent.com"},
     "provider-signing-key-not-checked-by-the-service",
     algorithm="HS256",
 )

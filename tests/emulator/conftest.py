@@ -58,7 +58,7 @@ def cognito_no_retry() -> Any:
         endpoint_url=LOCAL_ENDPOINT,
         aws_access_key_id=LOCAL_ACCESS_KEY,
         aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
     client.meta.events.register("before-send.cognito-identity", dispatch_in_process)
     return client

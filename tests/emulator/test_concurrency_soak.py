@@ -236,8 +236,14 @@ class Worker:
         logins = {FACEBOOK: subject}
         identity_id = self.unsigned.get_id(IdentityPoolId=self.pool_id, Logins=logins)["IdentityId"]
         self.unsigned.unlink_identity(IdentityId=identity_id, Logins=logins, LoginsToRemove=[FACEBOOK])
-        self.record.unlinked[(FACEBOOK, subject)] = identity_id
         self.record.emptied.add(identity_id)
+        if self.random.random() < 0.5:
+            self.record.unlinked[(FACEBOOK, subject)] = identity_id
+            return
+        # An unlinked login signs in to a fresh identity, never back to its emptied one.
+        again = self.unsigned.get_id(IdentityPoolId=self.pool_id, Logins=logins)["IdentityId"]
+        assert again != identity_id, f"{subject} got its emptied identity back"
+        self._saw((FACEBOOK, subject), again)
 
     def throw_away_a_guest(self) -> None:
         identity_id = self.unsigned.get_id(IdentityPoolId=self.pool_id)["IdentityId"]

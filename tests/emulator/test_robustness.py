@@ -593,6 +593,13 @@ def mutated_requests(draw: st.DrawFn, operation: str, world: World) -> dict[str,
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
+@pytest.fixture(autouse=True)
+def _plain_service(settings) -> None:
+    # Signatures are fuzzed by their own tests below; quotas would only add throttling noise.
+    settings.EMULATOR_ACCESS_KEYS = {}
+    settings.EMULATOR_QUOTAS = False
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_every_template_is_a_request_the_service_accepts(operation, world):
     # The mutations start from these; a template that already fails would test nothing.
@@ -696,6 +703,17 @@ def test_strings_a_database_cannot_store_are_refused_not_crashed_on(operation, p
     _parent(request, path)[path[-1]] = text
 
     check_well_formed(send(PREFIX + operation, dump(request)))
+
+
+def test_a_surrogate_sent_as_raw_utf8_bytes_is_refused_not_crashed_on(world):
+    # Python's JSON parser decodes bytes with "surrogatepass", so ED A0 80 becomes U+D800.
+    body = (
+        b'{"IdentityPoolId": "'
+        + world.pool_id.encode()
+        + b'", "Logins": {"graph.facebook.com": "\xed\xa0\x80"}}'
+    )
+
+    check_well_formed(send(PREFIX + "GetId", body))
 
 
 @FUZZ

@@ -246,6 +246,19 @@ def test_a_credential_scoped_to_another_service_is_refused(verifying):
 
 
 @pytest.mark.django_db
+def test_a_credential_scoped_to_something_that_is_no_region_is_refused(verifying):
+    headers, body = signed_request("x.invalid", "ListIdentityPools", {"MaxResults": 5})
+    headers["Authorization"] = headers["Authorization"].replace(f"/{REGION}/", "/moon-base/")
+
+    answer = answer_in_process(headers, body)
+
+    assert (answer["__type"], answer["message"]) == (
+        "InvalidSignatureException",
+        "Credential should be scoped to a valid region. ",
+    )
+
+
+@pytest.mark.django_db
 def test_an_authorization_header_without_a_signature_is_incomplete(verifying):
     headers = {
         "x-amz-target": TARGET + "ListIdentityPools",

@@ -9,11 +9,13 @@ policies every Cognito role has.
 from __future__ import annotations
 
 import json
+import urllib.request
 from typing import Any
 
 import jwt
 import pytest
 
+from console.aws.clients import build_client
 from console.emulator import discovery
 from console.emulator.models import Identity
 
@@ -21,11 +23,14 @@ from .conftest import (
     AUTH_ROLE,
     DEVELOPER,
     GOOGLE,
+    REGION,
     UNAUTH_ROLE,
     USER_POOL,
     aws_error,
+    full_pool_settings,
     id_token,
 )
+from .http_fixtures import emulator_url  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +284,26 @@ def test_other_well_known_paths_are_not_found(cognito):
     status, _, body = discovery.get("/.well-known/other", BASE_URL)
     assert status == 404
     assert "message" in json.loads(body)
+
+
+def fetch(url: str) -> tuple[dict[str, str], dict[str, Any]]:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return dict(answer.headers), json.loads(answer.read())
+
+
+def test_over_http_a_relying_party_verifies_tokens_with_the_served_keys(
+    emulator_url,  # noqa: F811 - the imported fixture
+    transactional_db,
+):
+    cognito = build_client(REGION, emulator_url)
+    pool_id = cognito.create_identity_pool(**full_pool_settings())["IdentityPoolId"]
+    logins = {GOOGLE: id_token("user-1")}
+    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    token = cognito.get_open_id_token(IdentityId=identity_id, Logins=logins)["Token"]
+
+    headers, configuration = fetch(f"{emulator_url}/.well-known/openid-configuration")
+    assert configuration["jwks_uri"] == f"{emulator_url}/.well-known/jwks.json"
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    keys = jwt.PyJWKClient(configuration["jwks_uri"]).get_signing_key_from_jwt(token)
+    claims = jwt.decode(token, keys.key, algorithms=["RS256"], audience=pool_id, issuer=ISSUER)
+    assert (claims["sub"], claims["amr"]) == (identity_id, ["authenticated", GOOGLE])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .. import errors
 from ..models import Identity, IdentityLogin, IdentityPool
@@ -17,17 +17,41 @@ UNAUTHENTICATED_NOT_SUPPORTED = linking.UNAUTHENTICATED_NOT_SUPPORTED
 @operation("GetId")
 def get_id(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """The identity of the caller's logins, or a new guest identity on every unauthenticated call."""
-    pool = store.get_pool(ctx, params["IdentityPoolId"])
     supplied = store.logins_param(params)
     if not supplied:
-        if not pool.allow_unauthenticated:
-            raise errors.NotAuthorized(UNAUTHENTICATED_NOT_SUPPORTED)
-        with transaction.atomic():
-            identity = store.create_identity(pool)
-        return {"IdentityId": identity.identity_id}
+        return {"IdentityId": _new_guest_identity(ctx, params["IdentityPoolId"])}
+    pool = store.get_pool(ctx, params["IdentityPoolId"])
     wanted = logins.resolve_all(pool, supplied)
     identity = linking.retry_on_race(linking.identity_for_logins, pool, wanted)
     return {"IdentityId": identity.identity_id}
+
+
+def _new_guest_identity(ctx: RequestContext, pool_id: str) -> str:
+    """GetId's hot path (every launch of a guest app) in two plain statements.
+
+    Through the ORM this call cost about five times as much: building the queries, loading
+    the whole pool (eight JSON fields) and a savepoint around one INSERT. The SQL is
+    parameterised; only the models' own table and column names are formatted in.
+    """
+    pools, identities = IdentityPool._meta.db_table, Identity._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, allow_unauthenticated FROM {pools} WHERE pool_id = %s AND region = %s",  # noqa: S608
+            [pool_id, ctx.region],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise errors.pool_not_found(pool_id)
+        if not row[1]:
+            raise errors.NotAuthorized(UNAUTHENTICATED_NOT_SUPPORTED)
+        identity_id = store.new_id(ctx.region)
+        moment = connection.ops.adapt_datetimefield_value(store.now())
+        cursor.execute(
+            f"INSERT INTO {identities} (identity_id, pool_id, created_at, modified_at, disabled)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s)",
+            [identity_id, row[0], moment, moment, False],
+        )
+    return identity_id
 
 
 @operation("DescribeIdentity")

@@ -357,12 +357,6 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def forget_jwks_files() -> None:
-    """Drop the cached EMULATOR_JWKS_FILE documents (tests that rewrite a file use this)."""
-    with _jwks_lock:
-        _jwks_files.clear()
-
-
 # --- Opaque and SAML providers ---------------------------------------------------------------
 
 
