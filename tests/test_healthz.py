@@ -8,6 +8,7 @@ import threading
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from console.emulator import wsgi as emulator_wsgi
@@ -117,7 +118,16 @@ class _QuietHandler(WSGIRequestHandler):
 @pytest.fixture
 def emulator_over_http():
     """The embedded service behind a real HTTP server, as `manage.py emulator` serves it."""
-    url, server = _serve(emulator_wsgi.application)
+
+    def app(environ, start_response):
+        # The server thread opens its own database connection; close it after each request
+        # so no session outlives the test (PostgreSQL cannot drop a test database in use).
+        try:
+            return emulator_wsgi.application(environ, start_response)
+        finally:
+            connections.close_all()
+
+    url, server = _serve(app)
     yield url
     server.shutdown()
     server.server_close()
