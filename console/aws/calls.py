@@ -8,7 +8,6 @@ from typing import Any
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    EndpointConnectionError,
     NoCredentialsError,
     ParamValidationError,
 )
@@ -63,9 +62,7 @@ def _invoke(method: Any, op_name: str, params: dict[str, Any]) -> dict[str, Any]
         raise errors.InvalidInput(str(exc), code="ValidationException", operation=op_name) from exc
     except NoCredentialsError as exc:
         raise errors.CredentialsMissing(str(exc), operation=op_name) from exc
-    except EndpointConnectionError as exc:
-        raise errors.Unavailable(str(exc), operation=op_name) from exc
-    except BotoCoreError as exc:
+    except BotoCoreError as exc:  # connection failures, timeouts, unparseable answers
         raise errors.Unavailable(str(exc), operation=op_name) from exc
 
 
