@@ -23,6 +23,8 @@ deadlock error, which `retry_on_race` treats like a lost race.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
@@ -37,7 +39,7 @@ from ..models import Identity, IdentityLogin, IdentityPool
 from . import logins, store
 from .logins import ResolvedLogin
 
-_ATTEMPTS = 5
+_ATTEMPTS = 12
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction can simply run again.
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 T = TypeVar("T")
@@ -65,15 +67,18 @@ def retry_on_race(func: Callable[..., T], *args: Any) -> T:
     The IntegrityError comes from the unique login constraint; the rerun reads the
     winner's row and answers from it (same identity, a merge, or a conflict).
     """
-    for _ in range(_ATTEMPTS):
+    for attempt in range(1, _ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 return func(*args)
         except IntegrityError:
-            continue
+            pass
         except OperationalError as error:
             if not _is_transient(error):
                 raise
+        # A short random pause, growing with each attempt, so that callers that collided do
+        # not collide again in lockstep (seen with 8 threads racing for new logins).
+        time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311 - jitter, not a secret
     raise errors.ConcurrentModification("The logins were being linked concurrently; retry the request.")
 
 
