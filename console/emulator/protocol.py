@@ -123,38 +123,7 @@ def _parse_body(body: bytes) -> dict[str, Any]:
         raise errors.SerializationError("Unable to parse request body as JSON.") from exc
     if not isinstance(params, dict):
         raise errors.SerializationError("Request body must be a JSON object.")
-    _check_strings(params)
     return params
-
-
-def _check_strings(params: dict[str, Any]) -> None:
-    """Refuse text no database stores: NUL characters (PostgreSQL) and unpaired surrogates.
-
-    A surrogate arrives as a `\\ud800` escape or as raw bytes ED A0 80 (json.loads decodes
-    bytes with "surrogatepass"); either way UTF-8 encoding it fails at the first query.
-    """
-    pending: list[Any] = [params]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str) and ("\x00" in value or not _encodable(value)):
-            raise errors.SerializationError(
-                "Request body contains a NUL character or an unpaired surrogate in a string."
-            )
-
-
-def _encodable(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def handle(

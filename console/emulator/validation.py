@@ -69,6 +69,35 @@ class _WrongType(Exception):
         return errors.SerializationError(f"Expected {self.expected} for '{path}', got {self.got}.")
 
 
+class _Unstorable(_WrongType):
+    """A string no database stores: a NUL character (PostgreSQL) or an unpaired surrogate.
+
+    A surrogate arrives as a `\\ud800` escape or as raw bytes ED A0 80 (json.loads decodes
+    bytes with "surrogatepass"); UTF-8 encoding it would fail at the first query. Every
+    string the operations read is a modelled member, so checking here covers them all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("text", "a NUL character or an unpaired surrogate")
+
+    def at(self, path: str) -> errors.SerializationError:
+        return errors.SerializationError(
+            f"The string at '{path}' contains a NUL character or an unpaired surrogate."
+        )
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Enough(Exception):
     """Raised once MAX_PROBLEMS problems are collected: the rest is not worth walking."""
 
@@ -248,6 +277,8 @@ class _String(_Node):
     def failures(self, value: Any) -> list[str]:
         if not isinstance(value, str):
             raise _WrongType("a string", _json_type(value))
+        if not _storable(value):
+            raise _Unstorable()
         found = []
         if self.high is not None and len(value) > self.high:
             found.append(self.above)
