@@ -28,18 +28,6 @@ _clients: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
 
 
-def endpoint_mode() -> str:
-    """'local', 'aws' or 'url', from COGNITO_ENDPOINT."""
-    endpoint = settings.COGNITO_ENDPOINT
-    if endpoint == "local":
-        return "local"
-    if endpoint == "aws":
-        return "aws"
-    if endpoint.startswith(("http://", "https://")):
-        return "url"
-    raise ValueError(f"COGNITO_ENDPOINT must be 'local', 'aws' or an http(s) URL, not {endpoint!r}")
-
-
 def client_config() -> Config:
     # Retry mode "standard" on purpose: "adaptive" keeps its token bucket per client
     # object and cannot coordinate processes; the shared Redis limiter does that.
