@@ -86,8 +86,10 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "console.accounts",
+    "console.safeguards",
     "console.audit",
     "console.emulator",
+    "console.localrun",
 ]
 
 MIDDLEWARE = [
@@ -222,7 +224,7 @@ AXES_VERBOSE = False  # no start-up banner from every process
 
 # Request size: form posts are small. Uploaded files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE
 # (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file); validate_upload in
-# console/accounts/uploads.py refuses any over UPLOAD_MAX_BYTES. Cap the whole request at the
+# console/safeguards/uploads.py refuses any over UPLOAD_MAX_BYTES. Cap the whole request at the
 # reverse proxy too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000

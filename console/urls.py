@@ -2,11 +2,12 @@ from django.urls import include, path
 
 from console import views
 from console.accounts import views as account_views
+from console.safeguards import views as safeguard_views
 
 urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
-    path("accounts/reauth/", account_views.reauth, name="reauth"),
+    path("accounts/reauth/", safeguard_views.reauth, name="reauth"),
     path("region/", account_views.set_region, name="set_region"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", include("console.audit.urls")),

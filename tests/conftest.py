@@ -1,8 +1,11 @@
-"""Shared fixtures: the cast of users, a clean Redis database, and region helpers."""
+"""Shared fixtures: the cast of users, a clean Redis database, the region, and the embedded
+Cognito service reached through real boto3 clients (helpers for them: tests/cognito.py)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -10,8 +13,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from console.aws.clients import reset_clients
+from console.aws.clients import build_client, reset_clients
 from console.redisconn import get_redis
+from tests.cognito import full_pool_settings, in_process_client
 from tests.secrets_scan import no_secret_logs  # noqa: F401 - a fixture for every test module
 
 PASSWORD = "correct-horse-battery-staple"
@@ -101,3 +105,38 @@ def as_viewer(viewer) -> Client:
 @pytest.fixture
 def region() -> str:
     return settings.AWS_REGIONS[0]
+
+
+@pytest.fixture
+def cognito(region) -> Any:
+    """A boto3 client for the first region, answered in-process by the embedded service."""
+    return build_client(region, "local")
+
+
+@pytest.fixture
+def cognito_in() -> Callable[[str], Any]:
+    """Clients for other regions."""
+    return lambda region: build_client(region, "local")
+
+
+@pytest.fixture
+def cognito_no_retry(region) -> Any:
+    """Like `cognito` but one attempt: botocore retries LimitExceededException and throttling."""
+    return in_process_client(region)
+
+
+@pytest.fixture
+def make_pool(cognito) -> Callable[..., str]:
+    """Create a pool (named `name`, every kind of provider configured unless overridden); its id."""
+
+    def make(name: str = "everything", **overrides: Any) -> str:
+        return cognito.create_identity_pool(**full_pool_settings(IdentityPoolName=name, **overrides))[
+            "IdentityPoolId"
+        ]
+
+    return make
+
+
+@pytest.fixture
+def pool_id(make_pool) -> str:
+    return make_pool()

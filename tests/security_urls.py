@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.urls import path
 
-from console.accounts.forms import DestructiveConfirmForm
-from console.accounts.reauth import recent_auth_required
+from console.safeguards.forms import DestructiveConfirmForm
+from console.safeguards.reauth import recent_auth_required
 from console.urls import urlpatterns as console_urlpatterns
 
 DANGER_TEXT = "DELETE 3 IDENTITIES"

@@ -28,6 +28,6 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(sync_role_groups, sender=self)
         from django.contrib.auth.signals import user_logged_in
 
-        from .reauth import record_sign_in
+        from .sessions import record_sign_in
 
         user_logged_in.connect(record_sign_in, dispatch_uid="console.accounts.record_sign_in")

@@ -19,8 +19,8 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from .reauth import SIGNED_IN_AT
 from .roles import ROLE_PERMISSIONS, has_perm
+from .sessions import SIGNED_IN_AT
 
 log = logging.getLogger(__name__)
 

@@ -1,26 +1,22 @@
-"""Login, logout, re-authentication, the login lockout page and the session's region choice."""
+"""Login, logout, the lockout page (sign-in and re-authentication) and the session's region choice."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from axes.helpers import get_client_ip_address, get_client_username, get_cool_off
-from axes.utils import reset as reset_failed_sign_ins
+from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from .forms import ReauthForm
-from .reauth import record_password_entered, safe_next
+from console.safeguards.forms import ReauthForm
 
 
 class LoginView(auth_views.LoginView):
@@ -60,20 +56,6 @@ def set_region(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@require_http_methods(["GET", "POST"])
-@never_cache
-def reauth(request: HttpRequest) -> HttpResponse:
-    """Ask the signed-in user for their password again, then go back to `next`."""
-    target = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("pools:list"))
-    form = ReauthForm(request, data=request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        record_password_entered(request)
-        # As a successful sign-in does (AXES_RESET_ON_SUCCESS): earlier typos stop counting.
-        reset_failed_sign_ins(ip=get_client_ip_address(request), username=request.user.get_username())
-        return redirect(target)
-    return render(request, "accounts/reauth.html", {"form": form, "next": target})
-
-
 def lockout_message() -> str:
     wait = _duration(get_cool_off())
     return (
@@ -102,7 +84,7 @@ def lockout_response(
     context: dict[str, Any] = {"lockout_message": lockout_message(), "next": request.POST.get("next", "")}
     if request.resolver_match and request.resolver_match.view_name == "reauth":
         context["form"] = ReauthForm(request)
-        template = "accounts/reauth.html"
+        template = "safeguards/reauth.html"
     else:
         username = get_client_username(request, credentials) or ""
         context["form"] = AuthenticationForm(request, initial={"username": username})

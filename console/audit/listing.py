@@ -66,12 +66,12 @@ class AuditFilterForm(forms.Form):
 
 
 def filtered(
-    data: dict[str, Any], *, before: Cursor | None = None, after: Cursor | None = None
+    data: dict[str, Any], *, older_than: Cursor | None = None, newer_than: Cursor | None = None
 ) -> QuerySet[AuditEvent]:
     """The events matching the form's cleaned filters, newest first.
 
-    With `before`, only the events after that cursor in this order; with `after`, only
-    those before it, oldest first (the nearest ones first).
+    With `older_than`, only the events older than that cursor; with `newer_than`, only those
+    newer than it, oldest first (the ones nearest the cursor first).
     """
     exact = {"user": "actor", "operation": "operation", "pool": "pool_id", "identity": "identity_id"}
     events = AuditEvent.objects.filter(
@@ -84,21 +84,23 @@ def filtered(
     end = _midnight(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None
     # SQLite ranges over an index with one bound per side: a date bound that the cursor
     # already implies is left out, so that the tighter cursor bound is the one it uses.
-    if before is not None:
-        end = end if end is not None and end <= before.created_at else None
-        events = events.filter(created_at__lte=before.created_at).exclude(
-            created_at=before.created_at, id__gte=before.id
+    if older_than is not None:
+        end = end if end is not None and end <= older_than.created_at else None
+        events = events.filter(created_at__lte=older_than.created_at).exclude(
+            created_at=older_than.created_at, id__gte=older_than.id
         )
-    if after is not None:
-        start = start if start is not None and start > after.created_at else None
-        events = events.filter(created_at__gte=after.created_at).exclude(
-            created_at=after.created_at, id__lte=after.id
+    if newer_than is not None:
+        start = start if start is not None and start > newer_than.created_at else None
+        events = events.filter(created_at__gte=newer_than.created_at).exclude(
+            created_at=newer_than.created_at, id__lte=newer_than.id
         )
     if start is not None:
         events = events.filter(created_at__gte=start)
     if end is not None:
         events = events.filter(created_at__lt=end)
-    return events.order_by("created_at", "id") if after is not None else events.order_by("-created_at", "-id")
+    if newer_than is not None:
+        return events.order_by("created_at", "id")
+    return events.order_by("-created_at", "-id")
 
 
 def _midnight(day: date) -> datetime:
@@ -140,24 +142,24 @@ class Page:
     newer: Cursor | None
 
 
-def page_of(data: dict[str, Any], before: Cursor | None, after: Cursor | None) -> Page:
-    """The page of filtered events older than `before`, newer than `after`, or the newest page."""
-    if after is not None:
-        rows = list(filtered(data, after=after)[: PAGE_SIZE + 1])
+def page_of(data: dict[str, Any], older_than: Cursor | None, newer_than: Cursor | None) -> Page:
+    """The page of filtered events older than `older_than`, newer than `newer_than`, or the newest page."""
+    if newer_than is not None:
+        rows = list(filtered(data, newer_than=newer_than)[: PAGE_SIZE + 1])
         if len(rows) <= PAGE_SIZE:
             # Back at the top: show the newest page whole rather than a short one.
             return page_of(data, None, None)
         rows = rows[:PAGE_SIZE][::-1]
         return Page(tuple(rows), Cursor.of(rows[-1]), Cursor.of(rows[0]))
-    rows = list(filtered(data, before=before)[: PAGE_SIZE + 1])
+    rows = list(filtered(data, older_than=older_than)[: PAGE_SIZE + 1])
     more_older = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    newer = Cursor.of(rows[0]) if before is not None and rows else None
+    newer = Cursor.of(rows[0]) if older_than is not None and rows else None
     return Page(tuple(rows), Cursor.of(rows[-1]) if more_older else None, newer)
 
 
 def page_url(query: dict[str, str], **cursor: Cursor | None) -> str:
-    """`?filters&before=...` (or after=): a link to a neighbour page keeping the filters."""
+    """`?filters&older_than=...` (or newer_than=): a link to a neighbour page keeping the filters."""
     params = dict(query)
     params.update({name: str(value) for name, value in cursor.items() if value is not None})
     return "?" + urlencode(params)
@@ -170,4 +172,4 @@ def iter_batches(data: dict[str, Any], size: int = 1000) -> Iterator[AuditEvent]
         yield from batch
         if len(batch) < size:
             return
-        batch = list(filtered(data, before=Cursor.of(batch[-1]))[:size])
+        batch = list(filtered(data, older_than=Cursor.of(batch[-1]))[:size])

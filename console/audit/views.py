@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import permission_required
 
@@ -64,21 +64,24 @@ def _changes(before: Any, after: Any) -> tuple[Change, ...]:
 
 def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]:
     query = form.query()
-    before, after = Cursor.parse(request.GET.get("before")), Cursor.parse(request.GET.get("after"))
-    page: Page = page_of(form.cleaned_data, before, after)
+    older_than = Cursor.parse(request.GET.get("older_than"))
+    newer_than = Cursor.parse(request.GET.get("newer_than"))
+    page: Page = page_of(form.cleaned_data, older_than, newer_than)
     return {
         "rows": [EventRow.of(event) for event in page.events],
         "filtering": bool(query),
-        "paged": bool(request.GET.get("before") or request.GET.get("after")),
+        "paged": bool(request.GET.get("older_than") or request.GET.get("newer_than")),
         "newest_url": page_url(query),
-        "older_url": page_url(query, before=page.older) if page.older else None,
-        "newer_url": page_url(query, after=page.newer) if page.newer else None,
+        "older_url": page_url(query, older_than=page.older) if page.older else None,
+        "newer_url": page_url(query, newer_than=page.newer) if page.newer else None,
         "export_query": page_url(query),
     }
 
 
 @require_GET
 @permission_required("view_audit")
+# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
+@vary_on_headers("HX-Request")
 def event_list(request: HttpRequest) -> HttpResponse:
     """The audit trail, newest first, filtered and paged by the query string."""
     form = AuditFilterForm(request.GET)
@@ -89,10 +92,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         names = get_user_model().objects.order_by("username").values_list("username", flat=True)
         context["user_names"] = list(names[:_USER_SUGGESTIONS])
     template = "audit/list.html#table" if request.htmx else "audit/list.html"
-    response = render(request, template, context)
-    # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render(request, template, context)
 
 
 @require_GET

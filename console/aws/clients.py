@@ -19,9 +19,10 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.config import Config
 from django.conf import settings
 
-# Placeholder credentials for endpoints that do not check them (local and emulators).
-LOCAL_ACCESS_KEY = "AKIALOCALCONSOLE0000"
-LOCAL_SECRET_KEY = "local-console-secret-not-used-for-anything"  # noqa: S105 - a placeholder
+# Placeholder credentials for endpoints that do not check them (local and other emulators);
+# the embedded service owns the pair and accepts it only in-process.
+from console.emulator.inprocess import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+
 LOCAL_ENDPOINT = "https://cognito-identity.local.invalid"
 
 _clients: dict[tuple[str, str], Any] = {}

@@ -38,7 +38,7 @@ def list_pools_page(region: str, page_size: int = 60, next_token: str | None = N
     return PoolPage(pools, page.get("NextToken"))
 
 
-def iter_pools(region: str) -> list[PoolSummary]:
+def all_pools(region: str) -> list[PoolSummary]:
     """ListIdentityPools: every pool of the region, all pages."""
     return [
         PoolSummary(item["IdentityPoolId"], item["IdentityPoolName"], region)

@@ -22,9 +22,8 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 from django.conf import settings
 
-from console.aws.clients import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-
 from .errors import AwsError
+from .inprocess import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
 
 SERVICE = "cognito-identity"
 ALGORITHM = "AWS4-HMAC-SHA256"

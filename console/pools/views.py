@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
@@ -17,6 +17,8 @@ PAGE_SIZE = 25
 
 @require_GET
 @permission_required("view_console")
+# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
+@vary_on_headers("HX-Request")
 def pool_list(request: HttpRequest) -> HttpResponse:
     """The region's identity pools, a page at a time (token in the URL)."""
     region = current_region(request)
@@ -27,7 +29,4 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     except aws_errors.CognitoError as exc:
         context["error"] = exc
     template = "pools/list.html#table" if request.htmx else "pools/list.html"
-    response = render(request, template, context)
-    # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render(request, template, context)

@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from console.accounts.reauth import SIGNED_IN_AT
+from console.accounts.sessions import SIGNED_IN_AT
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

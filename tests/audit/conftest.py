@@ -1,4 +1,4 @@
-"""Helpers for the audit tests: the embedded service, a web request's actor, and the events."""
+"""Helpers for the audit tests: the embedded service in local mode, a web request's actor, and the events."""
 
 from __future__ import annotations
 
@@ -7,47 +7,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import RequestFactory
 
 from console.audit.actor import AuditActorMiddleware
 from console.audit.models import AuditEvent
-from console.aws.clients import build_client
 
-DEVELOPER = "login.example.app"
-FACEBOOK = "graph.facebook.com"
-GOOGLE = "accounts.google.com"
 CLIENT_IP = "203.0.113.7"
 
 
 @pytest.fixture(autouse=True)
 def _local_cognito(settings):
     settings.COGNITO_ENDPOINT = "local"
-
-
-@pytest.fixture
-def cognito(region) -> Any:
-    """A boto3 client on the embedded service, for setting things up without the gateway."""
-    return build_client(region, "local")
-
-
-@pytest.fixture
-def make_pool(cognito) -> Callable[..., str]:
-    def make(name: str = "audited", **overrides: Any) -> str:
-        params = {
-            "IdentityPoolName": name,
-            "AllowUnauthenticatedIdentities": True,
-            "SupportedLoginProviders": {FACEBOOK: "1234567890", GOOGLE: "client.apps.googleusercontent.com"},
-            "DeveloperProviderName": DEVELOPER,
-            **overrides,
-        }
-        return cognito.create_identity_pool(**params)["IdentityPoolId"]
-
-    return make
-
-
-def pool_arn(pool_id: str, region: str) -> str:
-    return f"arn:aws:cognito-identity:{region}:{settings.EMULATOR_ACCOUNT_ID}:identitypool/{pool_id}"
 
 
 def as_web_request(user, work: Callable[[], Any], ip: str = CLIENT_IP, **meta: str) -> Any:

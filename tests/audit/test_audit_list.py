@@ -12,8 +12,9 @@ from django.urls import reverse
 from console.audit.listing import PAGE_SIZE, Cursor, filtered
 from console.audit.models import AuditEvent
 from console.aws.calls import call
+from tests.cognito import pool_arn
 
-from .conftest import make_events, pool_arn
+from .conftest import make_events
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +245,7 @@ def test_the_first_page_has_no_newer_or_newest_link(as_admin):
 def test_a_garbled_cursor_shows_the_newest_page(as_admin):
     events = make_events(3, operation="TagResource")
 
-    html = _page(as_admin, operation="TagResource", before="not-a-cursor")
+    html = _page(as_admin, operation="TagResource", older_than="not-a-cursor")
 
     assert _ids_shown(html) == [e.pk for e in reversed(events)]
 
@@ -353,8 +354,8 @@ def test_a_cursor_outside_the_date_range_still_keeps_to_the_range():
     first_day = make_events(3, start=day)
     last_day = make_events(3, start=day + timedelta(days=2))
 
-    older = filtered({"date_to": date(2025, 3, 1)}, before=Cursor.of(last_day[-1]))
-    newer = filtered({"date_from": date(2025, 3, 3)}, after=Cursor.of(first_day[0]))
+    older = filtered({"date_to": date(2025, 3, 1)}, older_than=Cursor.of(last_day[-1]))
+    newer = filtered({"date_from": date(2025, 3, 3)}, newer_than=Cursor.of(first_day[0]))
 
     assert [event.pk for event in older] == [event.pk for event in reversed(first_day)]
     assert [event.pk for event in newer] == [event.pk for event in last_day]

@@ -12,8 +12,9 @@ from console.audit.actor import audit_actor
 from console.audit.record import MUTATING_OPERATIONS
 from console.aws import errors
 from console.aws.calls import call
+from tests.cognito import DEVELOPER, FACEBOOK, GOOGLE, pool_arn
 
-from .conftest import CLIENT_IP, DEVELOPER, FACEBOOK, GOOGLE, as_web_request, events, pool_arn
+from .conftest import CLIENT_IP, as_web_request, events
 
 pytestmark = pytest.mark.django_db
 

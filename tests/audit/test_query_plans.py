@@ -90,5 +90,5 @@ def test_the_newest_page_is_read_off_an_index(middle, filters):
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
 def test_older_and_newer_pages_are_read_off_an_index(middle, filters):
-    _assert_read_off_an_index(plan(filtered(filters, before=middle)[: PAGE_SIZE + 1]))
-    _assert_read_off_an_index(plan(filtered(filters, after=middle)[: PAGE_SIZE + 1]))
+    _assert_read_off_an_index(plan(filtered(filters, older_than=middle)[: PAGE_SIZE + 1]))
+    _assert_read_off_an_index(plan(filtered(filters, newer_than=middle)[: PAGE_SIZE + 1]))

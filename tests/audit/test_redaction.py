@@ -11,8 +11,9 @@ from console.audit.record import record_console_action
 from console.audit.redact import REDACTED, diff, redact
 from console.aws import errors
 from console.aws.calls import call
+from tests.cognito import DEVELOPER, FACEBOOK, GOOGLE, pool_arn
 
-from .conftest import DEVELOPER, FACEBOOK, GOOGLE, events, pool_arn
+from .conftest import events
 
 pytestmark = pytest.mark.django_db
 

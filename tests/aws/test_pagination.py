@@ -5,24 +5,14 @@ from __future__ import annotations
 import pytest
 
 from console.aws.calls import iter_pages
-from console.aws.clients import get_client
-from console.aws.pools import iter_pools
+from console.aws.pools import all_pools
+from tests.cognito import create_pools
 
 pytestmark = pytest.mark.django_db
 
 
-def _create_pools(region: str, count: int) -> set[str]:
-    client = get_client(region)
-    return {
-        client.create_identity_pool(IdentityPoolName=f"pool {n}", AllowUnauthenticatedIdentities=False)[
-            "IdentityPoolId"
-        ]
-        for n in range(count)
-    }
-
-
 def test_iter_pages_follows_next_token_until_the_last_page(region):
-    created = _create_pools(region, 25)
+    created = set(create_pools(region, [f"pool {n}" for n in range(25)]))
 
     pages = list(iter_pages(region, "list_identity_pools", "IdentityPools", page_size=10))
 
@@ -31,9 +21,9 @@ def test_iter_pages_follows_next_token_until_the_last_page(region):
 
 
 def test_iter_pools_returns_every_pool_of_the_region_once(region):
-    created = _create_pools(region, 61)
+    created = set(create_pools(region, [f"pool {n}" for n in range(61)]))
 
-    pools = iter_pools(region)
+    pools = all_pools(region)
 
     assert sorted(pool.pool_id for pool in pools) == sorted(created)
     assert {pool.region for pool in pools} == {region}

@@ -8,20 +8,10 @@ import socket
 import pytest
 from playwright.sync_api import expect
 
-from console.aws.clients import build_client
 from console.pools.views import PAGE_SIZE
+from tests.cognito import create_pools
 
 pytestmark = pytest.mark.e2e
-
-
-def _create_pools(region: str, names: list[str]) -> list[str]:
-    client = build_client(region, "local")
-    return [
-        client.create_identity_pool(IdentityPoolName=name, AllowUnauthenticatedIdentities=False)[
-            "IdentityPoolId"
-        ]
-        for name in names
-    ]
 
 
 def _pool_names_shown(page) -> set[str]:
@@ -29,7 +19,7 @@ def _pool_names_shown(page) -> set[str]:
 
 
 def test_the_pools_page_lists_the_regions_pools(page, login_as, console_log, screenshot, region):
-    pool_ids = _create_pools(region, ["mobile-app prod", "partner.portal@eu", "kiosk_devices"])
+    pool_ids = create_pools(region, ["mobile-app prod", "partner.portal@eu", "kiosk_devices"])
 
     login_as("admin")
 
@@ -56,7 +46,7 @@ def test_next_page_replaces_the_table_in_place_and_keeps_the_token_in_the_url(
     page, login_as, console_log, region
 ):
     names = [f"paged-pool-{number:02d}" for number in range(PAGE_SIZE + 2)]
-    _create_pools(region, names)
+    create_pools(region, names)
     login_as("viewer")
     expect(page.locator("#pool-table tbody tr")).to_have_count(PAGE_SIZE)
     first_page = _pool_names_shown(page)
@@ -80,7 +70,7 @@ def test_next_page_replaces_the_table_in_place_and_keeps_the_token_in_the_url(
 def test_paging_after_the_session_ended_shows_the_login_page_not_a_form_in_the_table(
     page, login_as, console_log, region
 ):
-    _create_pools(region, [f"paged-pool-{number:02d}" for number in range(PAGE_SIZE + 1)])
+    create_pools(region, [f"paged-pool-{number:02d}" for number in range(PAGE_SIZE + 1)])
     login_as("viewer")
     page.context.clear_cookies()
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from console.accounts import permissions
-from console.accounts.reauth import PASSWORD_AT
+from console.safeguards.reauth import PASSWORD_AT
 from tests.conftest import PASSWORD, _make_user
 from tests.e2e.conftest import sign_in
 from tests.security_urls import DANGER_TEXT

@@ -15,8 +15,7 @@ from django.db import connection, connections
 
 from console.aws.clients import build_client
 from console.emulator.models import Identity, IdentityLogin
-
-from .conftest import DEVELOPER, FACEBOOK, REGION, full_pool_settings
+from tests.cognito import DEVELOPER, FACEBOOK, REGION, full_pool_settings
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

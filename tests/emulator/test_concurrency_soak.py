@@ -33,8 +33,8 @@ from django.db.models import Count
 
 from console.aws.clients import build_client
 from console.emulator.models import Identity, IdentityLogin, IdentityPool
+from tests.cognito import AUTH_ROLE, DEVELOPER, FACEBOOK, REGION, UNAUTH_ROLE
 
-from .conftest import AUTH_ROLE, DEVELOPER, FACEBOOK, REGION, UNAUTH_ROLE
 from .http_fixtures import emulator_url  # noqa: F401 - the fixture
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DEVELOPER, FACEBOOK, GOOGLE, aws_error, id_token
+from tests.cognito import DEVELOPER, FACEBOOK, GOOGLE, aws_error, id_token
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from console.emulator.models import Identity, IdentityLogin
-
-from .conftest import (
+from tests.cognito import (
     DEVELOPER,
     FACEBOOK,
     GOOGLE,

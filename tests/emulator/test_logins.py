@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from console.emulator.models import IdentityLogin
-
-from .conftest import (
+from tests.cognito import (
     APPLE,
     DEVELOPER,
     FACEBOOK,

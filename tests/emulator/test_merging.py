@@ -10,8 +10,7 @@ from django.db import connection
 
 from console.aws.clients import build_client
 from console.emulator.models import Identity, IdentityLogin
-
-from .conftest import (
+from tests.cognito import (
     AUTH_ROLE,
     DEVELOPER,
     FACEBOOK,
@@ -23,6 +22,7 @@ from .conftest import (
     full_pool_settings,
     id_token,
 )
+
 from .test_concurrency import race
 
 pytestmark = pytest.mark.django_db

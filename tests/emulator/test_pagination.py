@@ -8,8 +8,7 @@ import json
 import pytest
 
 from console.emulator.models import Identity
-
-from .conftest import DEVELOPER, FACEBOOK, aws_error
+from tests.cognito import DEVELOPER, FACEBOOK, aws_error
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from console.emulator.models import Identity, IdentityLogin, IdentityPool
-
-from .conftest import (
+from tests.cognito import (
     DEVELOPER,
     FACEBOOK,
     OIDC_ARN,

@@ -18,26 +18,12 @@ from botocore.exceptions import ClientError
 from django.core import checks
 from django.db import connections
 
-from console.aws.clients import LOCAL_ACCESS_KEY, LOCAL_ENDPOINT, LOCAL_SECRET_KEY, dispatch_in_process
 from console.emulator import quotas
 from console.emulator.models import QuotaBucket
+from tests.cognito import REGION
+from tests.cognito import in_process_client as client
 
-from .conftest import REGION
 from .http_fixtures import running_emulator
-
-
-def client(retries: dict[str, Any] | None = None, region: str = REGION) -> Any:
-    """A boto3 client answered in-process; no retries unless `retries` says so."""
-    new = boto3.session.Session().client(
-        "cognito-identity",
-        region_name=region,
-        endpoint_url=LOCAL_ENDPOINT,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(retries=retries or {"mode": "standard", "total_max_attempts": 1}),
-    )
-    new.meta.events.register("before-send.cognito-identity", dispatch_in_process)
-    return new
 
 
 @pytest.fixture

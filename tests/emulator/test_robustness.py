@@ -37,8 +37,8 @@ from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 
 from console.emulator.protocol import PUBLIC_OPERATIONS, EmulatorResponse, handle
+from tests.cognito import AUTH_ROLE, DEVELOPER, FACEBOOK, REGION, UNAUTH_ROLE, USER_POOL, full_pool_settings
 
-from .conftest import AUTH_ROLE, DEVELOPER, FACEBOOK, REGION, UNAUTH_ROLE, USER_POOL, full_pool_settings
 from .http_fixtures import emulator_url  # noqa: F401 - the fixture
 
 MODEL = botocore.session.get_session().get_service_model("cognito-identity")

@@ -16,8 +16,7 @@ import jwt
 import pytest
 
 from console.emulator.models import Identity
-
-from .conftest import AUTH_ROLE, FACEBOOK, SAML_ARN, UNAUTH_ROLE, USER_POOL, USER_POOL_CLIENT, aws_error
+from tests.cognito import AUTH_ROLE, FACEBOOK, SAML_ARN, UNAUTH_ROLE, USER_POOL, USER_POOL_CLIENT, aws_error
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import (
+from tests.cognito import (
     AUTH_ROLE,
     FACEBOOK,
     GOOGLE,

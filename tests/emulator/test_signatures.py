@@ -17,10 +17,10 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from console.aws.clients import LOCAL_ENDPOINT, build_client, dispatch_in_process
+from console.aws.clients import build_client
 from console.emulator.protocol import handle
+from tests.cognito import REGION, aws_error, in_process_client
 
-from .conftest import REGION, aws_error
 from .http_fixtures import running_emulator
 
 KEY, SECRET = "AKIAEDGESIGNED000001", "edge-signing-secret"
@@ -40,20 +40,8 @@ def verifying(settings) -> None:
 
 
 def in_process(key: str | None = KEY, secret: str | None = SECRET) -> Any:
-    """A boto3 client answered in-process, signing with `key`/`secret` (None: unsigned), no retries."""
-    options: dict[str, Any] = {"retries": {"mode": "standard", "total_max_attempts": 1}}
-    if key is None:
-        options["signature_version"] = botocore.UNSIGNED
-    client = boto3.session.Session().client(
-        "cognito-identity",
-        region_name=REGION,
-        endpoint_url=LOCAL_ENDPOINT,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(**options),
-    )
-    client.meta.events.register("before-send.cognito-identity", dispatch_in_process)
-    return client
+    """A client answered in-process, signing with `key`/`secret` (None: unsigned), one attempt."""
+    return in_process_client(REGION, key, secret)
 
 
 def over_http(url: str, key: str | None = KEY, secret: str | None = SECRET) -> Any:

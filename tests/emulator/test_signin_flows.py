@@ -18,8 +18,7 @@ import pytest
 from console.aws.clients import build_client
 from console.emulator import discovery
 from console.emulator.models import Identity
-
-from .conftest import (
+from tests.cognito import (
     AUTH_ROLE,
     DEVELOPER,
     GOOGLE,
@@ -30,6 +29,7 @@ from .conftest import (
     full_pool_settings,
     id_token,
 )
+
 from .http_fixtures import emulator_url  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ import pytest
 
 from console.emulator.models import Identity, SigningKey
 from console.emulator.operations import tokens
-
-from .conftest import AUTH_ROLE, DEVELOPER, FACEBOOK, GOOGLE, UNAUTH_ROLE, aws_error, id_token
+from tests.cognito import AUTH_ROLE, DEVELOPER, FACEBOOK, GOOGLE, UNAUTH_ROLE, aws_error, id_token
 
 pytestmark = pytest.mark.django_db
 

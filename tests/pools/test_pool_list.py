@@ -9,23 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from console.aws.clients import build_client
 from console.pools.views import PAGE_SIZE
+from tests.cognito import create_pools
 
 # Nothing these pages log (at DEBUG) may hold a credential or the password typed.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_secret_logs")]
 
 POOLS = reverse("pools:list")
-
-
-def _create_pools(region: str, names: list[str]) -> list[str]:
-    client = build_client(region, "local")
-    return [
-        client.create_identity_pool(IdentityPoolName=name, AllowUnauthenticatedIdentities=False)[
-            "IdentityPoolId"
-        ]
-        for name in names
-    ]
 
 
 def _names_shown(html: str) -> list[str]:
@@ -38,7 +28,7 @@ def _next_link(html: str) -> str | None:
 
 
 def test_the_page_lists_the_regions_pools_with_their_ids(as_viewer, region):
-    pool_ids = _create_pools(region, ["mobile-app prod", "partner.portal@eu"])
+    pool_ids = create_pools(region, ["mobile-app prod", "partner.portal@eu"])
 
     response = as_viewer.get(POOLS)
 
@@ -52,14 +42,14 @@ def test_the_page_lists_the_regions_pools_with_their_ids(as_viewer, region):
 
 def test_pools_of_another_region_are_not_listed(as_viewer, region, settings):
     settings.AWS_REGIONS = [region, "eu-west-1"]
-    _create_pools("eu-west-1", ["dublin-only"])
+    create_pools("eu-west-1", ["dublin-only"])
 
     assert "dublin-only" not in as_viewer.get(POOLS).content.decode()
 
 
 def test_more_pools_than_a_page_are_paged_with_the_token_in_the_url(as_viewer, region):
     names = [f"pool-{number:02d}" for number in range(PAGE_SIZE + 3)]
-    _create_pools(region, names)
+    create_pools(region, names)
 
     first = as_viewer.get(POOLS).content.decode()
     next_url = _next_link(first)
@@ -74,7 +64,7 @@ def test_more_pools_than_a_page_are_paged_with_the_token_in_the_url(as_viewer, r
 
 
 def test_the_first_page_has_no_first_page_link(as_viewer, region):
-    _create_pools(region, [f"pool-{number:02d}" for number in range(PAGE_SIZE + 1)])
+    create_pools(region, [f"pool-{number:02d}" for number in range(PAGE_SIZE + 1)])
 
     assert "First page" not in as_viewer.get(POOLS).content.decode()
 
@@ -122,13 +112,13 @@ def test_error_text_echoing_the_request_is_escaped(as_viewer):
 
 def test_pool_names_are_shown_exactly_as_named(as_viewer, region):
     # The name pattern allows no markup; these are the characters it does allow.
-    _create_pools(region, ["a=b+c, d@e.f-g_h 42"])
+    create_pools(region, ["a=b+c, d@e.f-g_h 42"])
 
     assert _names_shown(as_viewer.get(POOLS).content.decode()) == ["a=b+c, d@e.f-g_h 42"]
 
 
 def test_an_htmx_request_gets_only_the_table(as_viewer, region):
-    _create_pools(region, ["mobile-app prod"])
+    create_pools(region, ["mobile-app prod"])
 
     response = as_viewer.get(POOLS, HTTP_HX_REQUEST="true")
 
@@ -140,7 +130,7 @@ def test_an_htmx_request_gets_only_the_table(as_viewer, region):
 
 
 def test_an_htmx_request_for_the_next_page_gets_that_pages_table(as_viewer, region):
-    _create_pools(region, [f"pool-{number:02d}" for number in range(PAGE_SIZE + 1)])
+    create_pools(region, [f"pool-{number:02d}" for number in range(PAGE_SIZE + 1)])
     next_url = _next_link(as_viewer.get(POOLS).content.decode())
 
     html = as_viewer.get(next_url, HTTP_HX_REQUEST="true").content.decode()

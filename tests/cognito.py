@@ -1,4 +1,5 @@
-"""Fixtures for the embedded Cognito Identity service, reached through real boto3 clients."""
+"""The embedded Cognito service for tests: provider constants, pool settings, login tokens,
+clients and small helpers. The fixtures built on them are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import botocore
 import jwt
 import pytest
 from botocore.config import Config
@@ -37,33 +39,6 @@ AUTH_ROLE = "arn:aws:iam::000000000000:role/cognito-authenticated"
 UNAUTH_ROLE = "arn:aws:iam::000000000000:role/cognito-unauthenticated"
 
 
-@pytest.fixture
-def cognito() -> Any:
-    """A boto3 client for us-east-1 answered in-process by the embedded service."""
-    return build_client(REGION, "local")
-
-
-@pytest.fixture
-def cognito_in() -> Callable[[str], Any]:
-    """Clients for other regions."""
-    return lambda region: build_client(region, "local")
-
-
-@pytest.fixture
-def cognito_no_retry() -> Any:
-    """Like `cognito` but without retries: botocore retries LimitExceededException."""
-    client = boto3.session.Session().client(
-        "cognito-identity",
-        region_name=REGION,
-        endpoint_url=LOCAL_ENDPOINT,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
-    client.meta.events.register("before-send.cognito-identity", dispatch_in_process)
-    return client
-
-
 def full_pool_settings(**overrides: Any) -> dict[str, Any]:
     """CreateIdentityPool input with every kind of provider configured."""
     settings = {
@@ -77,21 +52,6 @@ def full_pool_settings(**overrides: Any) -> dict[str, Any]:
     }
     settings.update(overrides)
     return settings
-
-
-@pytest.fixture
-def make_pool(cognito) -> Callable[..., str]:
-    """Create a pool (every provider configured unless overridden) and return its id."""
-
-    def make(**overrides: Any) -> str:
-        return cognito.create_identity_pool(**full_pool_settings(**overrides))["IdentityPoolId"]
-
-    return make
-
-
-@pytest.fixture
-def pool_id(make_pool) -> str:
-    return make_pool()
 
 
 # What the ID tokens of each JWT provider of `full_pool_settings` carry: (iss, aud).
@@ -156,3 +116,36 @@ def aws_error(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:
 
 def pool_arn(pool_id: str, region: str = REGION) -> str:
     return f"arn:aws:cognito-identity:{region}:{django_settings.EMULATOR_ACCOUNT_ID}:identitypool/{pool_id}"
+
+
+def in_process_client(
+    region: str = REGION,
+    key: str | None = LOCAL_ACCESS_KEY,
+    secret: str | None = LOCAL_SECRET_KEY,
+    retries: dict[str, Any] | None = None,
+) -> Any:
+    """A boto3 client answered in-process, signing with `key`/`secret` (None: unsigned).
+
+    One attempt unless `retries` says otherwise: botocore would retry throttling and
+    LimitExceededException, hiding the answer a test looks for.
+    """
+    options: dict[str, Any] = {"retries": retries or {"mode": "standard", "total_max_attempts": 1}}
+    if key is None:
+        options["signature_version"] = botocore.UNSIGNED
+    client = boto3.session.Session().client(
+        "cognito-identity",
+        region_name=region,
+        endpoint_url=LOCAL_ENDPOINT,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(**options),
+    )
+    client.meta.events.register("before-send.cognito-identity", dispatch_in_process)
+    return client
+
+
+def create_pools(region: str, names: list[str], **settings: Any) -> list[str]:
+    """Create one plain pool per name in `region` (guests refused unless `settings` say); their ids."""
+    client = build_client(region, "local")
+    params = {"AllowUnauthenticatedIdentities": False, **settings}
+    return [client.create_identity_pool(IdentityPoolName=name, **params)["IdentityPoolId"] for name in names]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from console.accounts import permissions
-from console.accounts.reauth import PASSWORD_AT
+from console.safeguards.reauth import PASSWORD_AT
 from tests.conftest import PASSWORD
 from tests.security_urls import DANGER_TEXT
 

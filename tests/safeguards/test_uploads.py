@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 
-from console.accounts.uploads import validate_upload
+from console.safeguards.uploads import validate_upload
 
 IDS = "identity_id\nus-east-1:0a1b2c3d-0000-4000-8000-000000000001\n"
 

@@ -1,7 +1,8 @@
 """Seed the embedded service with demo pools and identities, once.
 
-Everything is created through boto3 against the in-process service, exactly as a
-client would, so the demo data is what the operations themselves produce.
+Everything is read and created through boto3 against the in-process service, exactly as
+a client would (this command never touches the emulator's tables), so the demo data is what
+the operations themselves produce.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from console.aws.clients import build_client
-from console.emulator.models import IdentityPool
 
 DEMO_TAG = "console:demo"
+SHOP_POOL_NAME = "Demo shop customers"
 GOOGLE_CLIENT_ID = "123456789012-demo.apps.googleusercontent.com"
 FACEBOOK_APP_ID = "1234567890123456"
 USER_POOL = "cognito-idp.{region}.amazonaws.com/{region}_DemoPool1"
@@ -39,6 +40,20 @@ def demo_jwt(issuer: str, audience: str, subject: str) -> str:
     return f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'demo'})}.{part(claims)}.ZGVtbw"
 
 
+def _already_seeded(client: Any) -> bool:
+    """Whether a pool named like the first demo pool carries the demo tag."""
+    for page in client.get_paginator("list_identity_pools").paginate(MaxResults=60):
+        for pool in page["IdentityPools"]:
+            if pool["IdentityPoolName"] != SHOP_POOL_NAME:
+                continue
+            tags = client.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"]).get(
+                "IdentityPoolTags", {}
+            )
+            if DEMO_TAG in tags:
+                return True
+    return False
+
+
 class Command(BaseCommand):
     help = "Create the demo identity pools and identities in the embedded service (only once)."
 
@@ -50,10 +65,10 @@ class Command(BaseCommand):
             self.stdout.write("COGNITO_ENDPOINT is not 'local': no demo data seeded.")
             return
         region = settings.AWS_REGIONS[0]
-        if not force and IdentityPool.objects.filter(region=region, tags__has_key=DEMO_TAG).exists():
+        client = build_client(region, "local")
+        if not force and _already_seeded(client):
             self.stdout.write("Demo data already present; not seeding again.")
             return
-        client = build_client(region, "local")
         try:
             self._seed(client, region)
         except Exception as exc:
@@ -65,7 +80,7 @@ class Command(BaseCommand):
         user_pool = USER_POOL.format(region=region)
 
         shop = client.create_identity_pool(
-            IdentityPoolName="Demo shop customers",
+            IdentityPoolName=SHOP_POOL_NAME,
             AllowUnauthenticatedIdentities=True,
             AllowClassicFlow=False,
             SupportedLoginProviders={

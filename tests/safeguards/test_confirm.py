@@ -8,7 +8,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from console.accounts import permissions
-from console.accounts.forms import DestructiveConfirmForm
+from console.safeguards.forms import DestructiveConfirmForm
 from tests.security_urls import DANGER_TEXT
 
 DANGER = "/test/danger/"

@@ -2,7 +2,7 @@
 
 The session remembers when the user last typed their password (signing in counts). A view
 decorated with `recent_auth_required` runs only if that was at most REAUTH_MAX_AGE_SECONDS
-ago; otherwise the user is sent to /accounts/reauth/ and comes back to the page they were on.
+ago; otherwise the user is sent to /accounts/reauth/ (`reauth` below) and comes back to the page they were on.
 
 A POST is never replayed after re-authentication: the user returns to the confirmation page
 (a GET) and submits again. Decorate that confirmation page as well, so the password is asked
@@ -25,15 +25,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-SIGNED_IN_AT = "console_signed_in_at"
 PASSWORD_AT = "console_password_at"  # noqa: S105 - a session key, not a password
 
 
 def record_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    """user_logged_in receiver: signing in starts the session's life and counts as typing the password."""
-    now = time.time()
-    request.session[SIGNED_IN_AT] = now
-    request.session[PASSWORD_AT] = now
+    """user_logged_in receiver: signing in counts as typing the password."""
+    record_password_entered(request)
 
 
 def record_password_entered(request: HttpRequest) -> None:

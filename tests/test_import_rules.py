@@ -1,0 +1,93 @@
+"""DESIGN.md invariant 1: the embedded service and the console know each other only through boto3.
+
+The emulator imports nothing of the gateway or of any console app; of the console, only the
+gateway hands requests to the emulator. Read from the source (every import statement, at any
+depth, relative ones resolved), so a lazy import inside a function counts too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CONSOLE = Path(settings.BASE_DIR) / "console"
+EMULATOR = "console.emulator"
+GATEWAY = "console.aws"
+# Outside the apps and shared on purpose: the pure role-resolution function both sides call.
+SHARED_WITH_EMULATOR = {"console.roleresolution"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(CONSOLE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, as absolute dotted names."""
+    package = _module_name(path) if path.name == "__init__.py" else _module_name(path).rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _python_files(root: Path) -> list[Path]:
+    return sorted(path for path in root.rglob("*.py") if "migrations" not in path.parts)
+
+
+def test_the_import_reader_resolves_relative_and_nested_imports(tmp_path, monkeypatch):
+    package = tmp_path / "console" / "emulator"
+    package.mkdir(parents=True)
+    module = package / "probe.py"
+    module.write_text("from ..aws import clients\n\ndef later():\n    from console.pools import views\n")
+    monkeypatch.setattr(f"{__name__}.CONSOLE", tmp_path / "console")
+
+    found = imported_modules(module)
+
+    assert "console.aws.clients" in found
+    assert "console.pools.views" in found
+
+
+@pytest.mark.parametrize("path", _python_files(CONSOLE / "emulator"), ids=lambda path: path.name)
+def test_the_emulator_imports_nothing_of_the_console(path):
+    reaching_out = sorted(
+        name
+        for name in imported_modules(path)
+        if _within(name, "console")
+        and name != "console"
+        and not _within(name, EMULATOR)
+        and not any(_within(name, shared) for shared in SHARED_WITH_EMULATOR)
+    )
+    assert not reaching_out, f"{path} imports {reaching_out}"
+
+
+def _outside_emulator_and_gateway() -> list[Path]:
+    return [
+        path
+        for path in _python_files(CONSOLE)
+        if not _within(_module_name(path), EMULATOR) and not _within(_module_name(path), GATEWAY)
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", _outside_emulator_and_gateway(), ids=lambda path: str(path.relative_to(CONSOLE))
+)
+def test_no_console_code_but_the_gateway_imports_the_emulator(path):
+    reaching_in = sorted(name for name in imported_modules(path) if _within(name, EMULATOR))
+    assert not reaching_in, f"{path} imports {reaching_in}: go through console/aws/ instead"
