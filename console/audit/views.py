@@ -67,11 +67,14 @@ def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]
     older_than = Cursor.parse(request.GET.get("older_than"))
     newer_than = Cursor.parse(request.GET.get("newer_than"))
     page: Page = page_of(form.cleaned_data, older_than, newer_than)
+    paged = bool(request.GET.get("older_than") or request.GET.get("newer_than"))
     return {
         "rows": [EventRow.of(event) for event in page.events],
         "filtering": bool(query),
-        "paged": bool(request.GET.get("older_than") or request.GET.get("newer_than")),
-        "newest_url": page_url(query),
+        "paged": paged,
+        "first_url": page_url(query)
+        if request.GET.get("older_than") or request.GET.get("newer_than")
+        else None,
         "older_url": page_url(query, older_than=page.older) if page.older else None,
         "newer_url": page_url(query, newer_than=page.newer) if page.newer else None,
         "export_query": page_url(query),

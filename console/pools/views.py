@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -25,7 +27,9 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     token = request.GET.get("token") or None
     context: dict[str, object] = {"region": region, "token": token}
     try:
-        context["page"] = list_pools_page(region, PAGE_SIZE, token)
+        page = context["page"] = list_pools_page(region, PAGE_SIZE, token)
+        context["first_url"] = "?" if token else None
+        context["next_url"] = f"?{urlencode({'token': page.next_token})}" if page.next_token else None
     except aws_errors.CognitoError as exc:
         context["error"] = exc
     template = "pools/list.html#table" if request.htmx else "pools/list.html"
