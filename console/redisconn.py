@@ -9,9 +9,10 @@ EMBEDDED_SOCKET_NAME = "redis.sock"
 
 
 def redis_py_url(url: str) -> str:
-    """redis-py spells a unix socket `unix://`, Celery `redis+socket://`."""
+    """redis-py spells a unix socket `unix://` and its database `db=`; Celery `redis+socket://`
+    and `virtual_host=`."""
     if url.startswith("redis+socket://"):
-        return "unix://" + url[len("redis+socket://") :]
+        return "unix://" + url[len("redis+socket://") :].replace("virtual_host=", "db=")
     return url
 
 

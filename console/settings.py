@@ -17,11 +17,42 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A boolean variable: true/false, 1/0, yes/no or on/off; anything else stops the start."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a boolean: use true or false (or 1/0, yes/no, on/off)."
+    )
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number variable of at least `minimum`; anything else stops the start, naming it."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={text!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below its minimum of {minimum}.")
+    return value
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (case-insensitive); anything else stops the start, naming the variable."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
+    return value
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -93,6 +124,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line and every answer (error pages included) carries the id.
+    "console.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,7 +169,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -171,12 +204,17 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 COGNITO_ENDPOINT = os.environ.get("COGNITO_ENDPOINT", "local")
 AWS_REGIONS = env_list("AWS_REGIONS", "us-east-1")
 EMULATOR_ACCOUNT_ID = os.environ.get("EMULATOR_ACCOUNT_ID", "000000000000")
-EMULATOR_MAX_POOLS_PER_REGION = int(os.environ.get("EMULATOR_MAX_POOLS_PER_REGION", "1000"))
+EMULATOR_MAX_POOLS_PER_REGION = env_int("EMULATOR_MAX_POOLS_PER_REGION", 1000, minimum=1)
 # Login tokens: "trust" decodes provider JWTs without checking signatures (iss/aud/exp still
 # checked); "jwks" also verifies signatures with the keys in EMULATOR_JWKS_FILE, a JSON file
 # {"<Logins key>": {"keys": [<JWK>, ...], "client_ids": [...]}} ("client_ids" optional, OIDC only).
-EMULATOR_VERIFY_TOKENS = os.environ.get("EMULATOR_VERIFY_TOKENS", "trust")
+EMULATOR_VERIFY_TOKENS = env_choice("EMULATOR_VERIFY_TOKENS", "trust", ("trust", "jwks"))
 EMULATOR_JWKS_FILE = os.environ.get("EMULATOR_JWKS_FILE", "")
+if EMULATOR_VERIFY_TOKENS == "jwks" and not Path(EMULATOR_JWKS_FILE).is_file():
+    raise ImproperlyConfigured(
+        f"EMULATOR_VERIFY_TOKENS=jwks needs EMULATOR_JWKS_FILE to name a readable JSON file "
+        f"(it is {EMULATOR_JWKS_FILE!r})."
+    )
 # SigV4 verification: "AKID:SECRET,AKID2:SECRET2". Empty (the default): any request is served.
 EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
 # Simulated request-rate quotas (TooManyRequestsException), per account, region and operation;
@@ -186,7 +224,7 @@ EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
 # records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Accounts
 LOGIN_URL = "login"
@@ -195,17 +233,18 @@ LOGOUT_REDIRECT_URL = "login"
 # A session ends after SESSION_IDLE_TIMEOUT seconds without a request (saved on every request,
 # so the expiry slides: one session write per page view), SESSION_MAX_AGE seconds after signing
 # in however active it is (PermissionMatrixMiddleware), and when the browser closes.
-SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "3600"))
-SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_AGE", str(8 * 3600)))
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 3600, minimum=1)
+SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 8 * 3600, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.
+CSRF_FAILURE_VIEW = "console.errorpages.csrf_failure"
 
 # Destructive actions ask for the password again when it was last typed longer ago than this.
-REAUTH_MAX_AGE_SECONDS = int(os.environ.get("REAUTH_MAX_AGE_SECONDS", "300"))
+REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300)
 
 # Sign-in throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from
 # one address lock that pair out for LOGIN_COOLOFF_MINUTES (`manage.py axes_reset` unlocks).
@@ -213,8 +252,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "console.accounts.views.lockout_response"
@@ -230,7 +269,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
-UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -244,7 +283,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -284,13 +323,20 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"request_id": {"()": "console.requestid.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default config gives "django" a console handler of its own under DEBUG;
+        # with ours on the root every django.* line would print twice. One handler: the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         # At DEBUG Django logs every SQL statement with its parameters, which would put the

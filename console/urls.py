@@ -13,3 +13,7 @@ urlpatterns = [
     path("audit/", include("console.audit.urls")),
     path("", include("console.pools.urls")),
 ]
+
+handler400 = "console.errorpages.bad_request"
+handler403 = "console.errorpages.permission_denied"
+handler500 = "console.errorpages.server_error"

@@ -3,8 +3,13 @@ Cognito service reached through real boto3 clients (helpers for them: tests/cogn
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from console.aws.clients import build_client, reset_clients
+from console.localrun.redis import answers, local_redis_url, socket_url, start_embedded
 from console.redisconn import get_redis
 from tests.cognito import full_pool_settings, in_process_client
 from tests.secrets_scan import no_secret_logs  # noqa: F401 - a fixture for every test module
@@ -26,11 +32,38 @@ def _test_redis_url(url: str, db: str) -> str:
     parts = urlsplit(url)
     if parts.scheme in ("redis", "rediss"):
         return urlunsplit(parts._replace(path=f"/{db}"))
-    separator = "&" if parts.query else ""
-    return urlunsplit(parts._replace(query=f"{parts.query}{separator}virtual_host={db}"))
+    # A socket URL (redis+socket:///path): Celery's way of naming the database.
+    address, _, query = url.partition("?")
+    return f"{address}?{query}&virtual_host={db}" if query else f"{address}?virtual_host={db}"
 
 
-settings.REDIS_URL = _test_redis_url(settings.REDIS_URL, os.environ.get("TEST_REDIS_DB", "15"))
+def _redis_server_for_tests() -> str:
+    """REDIS_URL when set (CI); else the local Redis if it answers; else an embedded one.
+
+    The embedded server is the one `make run` starts (console/localrun/redis.py), on a
+    socket in a fresh temporary folder, stopped when the test session ends.
+    """
+    if os.environ.get("REDIS_URL"):
+        return settings.REDIS_URL
+    local = local_redis_url()
+    if answers(local):
+        return local
+    folder = Path(tempfile.mkdtemp(prefix="console-test-redis-"))
+    process = start_embedded(folder / "redis.sock")
+    atexit.register(_stop, process, folder)
+    url = socket_url(folder / "redis.sock")
+    # Processes the tests start (a Celery worker, the emulator) find it the same way.
+    os.environ["REDIS_URL"] = url
+    return url
+
+
+def _stop(process: subprocess.Popen[bytes], folder: Path) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+settings.REDIS_URL = _test_redis_url(_redis_server_for_tests(), os.environ.get("TEST_REDIS_DB", "15"))
 settings.CELERY_BROKER_URL = settings.REDIS_URL
 # Tests create many users; the production hasher would spend a quarter second on each.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -92,8 +92,11 @@ def test_pages_forbid_inline_scripts_and_allow_only_own_scripts_and_styles(as_vi
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", ["login", "pools:list", "reauth"])
 def test_pages_carry_no_inline_script_or_style_the_policy_would_block(as_viewer, url_name):
-    page = as_viewer.get(reverse(url_name), follow=True).content.decode()
+    response = as_viewer.get(reverse(url_name), follow=True)
+    page = response.content.decode()
 
+    assert response.status_code == 200
+    assert "<h1" in page
     assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page)
     assert "<style" not in page
     assert not re.search(r"\sstyle=", page)
@@ -238,3 +241,52 @@ def test_a_form_post_over_one_mebibyte_is_refused(as_viewer):
     response = as_viewer.post(reverse("set_region"), {"region": "x" * (1024 * 1024 + 1)})
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("EMULATOR_QUOTAS", "enabled", "EMULATOR_QUOTAS='enabled' is not a boolean"),
+        ("LOGIN_FAILURE_LIMIT", "five", "LOGIN_FAILURE_LIMIT='five' is not a whole number"),
+        ("SESSION_IDLE_TIMEOUT", "0", "SESSION_IDLE_TIMEOUT=0 is below its minimum of 1"),
+        ("TRUSTED_PROXY_COUNT", "1.5", "TRUSTED_PROXY_COUNT='1.5' is not a whole number"),
+        ("DB_CONN_MAX_AGE", "forever", "DB_CONN_MAX_AGE='forever' is not a whole number"),
+        ("EMULATOR_VERIFY_TOKENS", "jkws", "EMULATOR_VERIFY_TOKENS='jkws' is not one of: trust, jwks"),
+        ("EMULATOR_VERIFY_TOKENS", "jwks", "EMULATOR_VERIFY_TOKENS=jwks needs EMULATOR_JWKS_FILE"),
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not one of"),
+    ],
+)
+def test_a_setting_that_cannot_be_read_stops_the_start_naming_the_variable(tmp_path, variable, value, said):
+    env = _production_env(tmp_path, **{variable: value})
+    if variable != "DEBUG":
+        env["DEBUG"] = "true"
+
+    result = _manage(tmp_path, "check", **env)
+
+    assert result.returncode != 0
+    assert said in result.stderr
+
+
+def test_under_debug_a_django_warning_is_logged_once(tmp_path):
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.request').warning('probe-line-%s', 42)"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **_production_env(tmp_path)}
+    env["DEBUG"] = "true"
+    env["DJANGO_SETTINGS_MODULE"] = "console.settings"
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("probe-line-42") == 1
+    assert "WARNING django.request [-]: probe-line-42" in result.stderr

@@ -42,6 +42,9 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def console(request: HttpRequest) -> dict[str, Any]:
+    if not hasattr(request, "user"):
+        # An error page for a request refused before authentication ran (e.g. a bad Host).
+        return {"console_nav": [], "console_regions": settings.AWS_REGIONS}
     return {
         "console_nav": _nav(request),
         "console_role": role_of(request.user),

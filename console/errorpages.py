@@ -1,0 +1,57 @@
+"""The console's error pages (400, 403, 500 and a CSRF failure), in the console's layout.
+
+Each also carries a one-line explanation in the X-Console-Message header: an htmx request
+that fails is not swapped into the page, and static/js/console.js shows that line in the
+page's alert region instead. 404 uses Django's own handler with templates/404.html.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+from .requestid import current_request_id
+
+MESSAGE_HEADER = "X-Console-Message"
+
+
+def _with_message(response: HttpResponse, message: str) -> HttpResponse:
+    # Header values must be latin-1; our messages are plain English, but never fail on one.
+    response[MESSAGE_HEADER] = message.encode("ascii", "replace").decode("ascii")
+    return response
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400: the request could not be understood (a malformed header, form or query)."""
+    message = "The console could not understand this request. Go back, reload the page and try again."
+    response = render(request, "400.html", {"message": message}, status=400)
+    return _with_message(response, message)
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403: the role does not allow it; the message says which role would."""
+    message = str(exception or "") or "Your role does not allow this."
+    response = render(request, "403.html", {"exception": message}, status=403)
+    return _with_message(response, message)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: rendered with the request id only — no database, no context processors."""
+    request_id = current_request_id()
+    body = loader.get_template("500.html").render({"request_id": request_id})
+    message = f"Something went wrong on the console's side. Try again; if it keeps failing, quote request id {request_id}."
+    return _with_message(HttpResponseServerError(body), message)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the form's security token expired or is missing."""
+    message = (
+        "This form has expired, so nothing was saved. Reload the page (sign in again if asked) "
+        "and submit it once more."
+    )
+    response = render(request, "csrf_failure.html", {"message": message}, status=403)
+    return _with_message(response, message)
