@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,120 +15,219 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Chunk',
+            name="Chunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('claimed', 'Claimed'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='pending', max_length=12)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('claim_token', models.UUIDField(blank=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=200)),
-                ('claims', models.PositiveIntegerField(default=0)),
-                ('lost_leases', models.PositiveIntegerField(default=0)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("claimed", "Claimed"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("claim_token", models.UUIDField(blank=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=200)),
+                ("claims", models.PositiveIntegerField(default=0)),
+                ("lost_leases", models.PositiveIntegerField(default=0)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['job', 'number'],
-                'default_permissions': (),
+                "ordering": ["job", "number"],
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('delete', 'Delete identities'), ('merge', 'Merge developer users')], max_length=16)),
-                ('pool_id', models.CharField(max_length=64)),
-                ('pool_name', models.CharField(blank=True, max_length=128)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('targets', models.JSONField(default=list)),
-                ('notes', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("delete", "Delete identities"), ("merge", "Merge developer users")],
+                        max_length=16,
+                    ),
+                ),
+                ("pool_id", models.CharField(max_length=64)),
+                ("pool_name", models.CharField(blank=True, max_length=128)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("targets", models.JSONField(default=list)),
+                ("notes", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'default_permissions': (),
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('delete', 'Delete identities'), ('merge', 'Merge developer users')], max_length=16)),
-                ('pool_id', models.CharField(max_length=64)),
-                ('region', models.CharField(max_length=32)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('cancelling', 'Cancelling'), ('cancelled', 'Cancelled'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('partially_failed', 'Partially failed')], default='queued', max_length=20)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('throttled', models.PositiveIntegerField(default=0)),
-                ('created_by_name', models.CharField(max_length=150)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_by_name', models.CharField(blank=True, max_length=150)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("delete", "Delete identities"), ("merge", "Merge developer users")],
+                        max_length=16,
+                    ),
+                ),
+                ("pool_id", models.CharField(max_length=64)),
+                ("region", models.CharField(max_length=32)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("cancelling", "Cancelling"),
+                            ("cancelled", "Cancelled"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("partially_failed", "Partially failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("throttled", models.PositiveIntegerField(default=0)),
+                ("created_by_name", models.CharField(max_length=150)),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_by_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'default_permissions': (),
+                "ordering": ["-created_at", "-id"],
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('target', models.CharField(max_length=1024)),
-                ('destination', models.CharField(blank=True, max_length=1024)),
-                ('outcome', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='pending', max_length=8)),
-                ('error_code', models.CharField(blank=True, max_length=128)),
-                ('message', models.TextField(blank=True)),
-                ('result', models.CharField(blank=True, max_length=64)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('chunk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='jobs.chunk')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='jobs.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("target", models.CharField(max_length=1024)),
+                ("destination", models.CharField(blank=True, max_length=1024)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=128)),
+                ("message", models.TextField(blank=True)),
+                ("result", models.CharField(blank=True, max_length=64)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "chunk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="jobs.chunk"
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="jobs.job"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'line', 'id'],
-                'default_permissions': (),
+                "ordering": ["job", "line", "id"],
+                "default_permissions": (),
             },
         ),
         migrations.AddField(
-            model_name='chunk',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='jobs.job'),
+            model_name="chunk",
+            name="job",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="jobs.job"
+            ),
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['pool_id', '-created_at'], name='job_pool_idx'),
+            model_name="job",
+            index=models.Index(fields=["pool_id", "-created_at"], name="job_pool_idx"),
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['status'], name='job_status_idx'),
+            model_name="job",
+            index=models.Index(fields=["status"], name="job_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['job', 'line'], name='item_job_line_idx'),
+            model_name="item",
+            index=models.Index(fields=["job", "line"], name="item_job_line_idx"),
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['job', 'outcome', '-finished_at'], name='item_job_outcome_idx'),
+            model_name="item",
+            index=models.Index(fields=["job", "outcome", "-finished_at"], name="item_job_outcome_idx"),
         ),
         migrations.AddIndex(
-            model_name='chunk',
-            index=models.Index(fields=['job', 'status'], name='chunk_job_status_idx'),
+            model_name="chunk",
+            index=models.Index(fields=["job", "status"], name="chunk_job_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='chunk',
-            index=models.Index(fields=['status', 'lease_until'], name='chunk_lease_idx'),
+            model_name="chunk",
+            index=models.Index(fields=["status", "lease_until"], name="chunk_lease_idx"),
         ),
         migrations.AddConstraint(
-            model_name='chunk',
-            constraint=models.UniqueConstraint(fields=('job', 'number'), name='chunk_job_number_uniq'),
+            model_name="chunk",
+            constraint=models.UniqueConstraint(fields=("job", "number"), name="chunk_job_number_uniq"),
         ),
     ]
