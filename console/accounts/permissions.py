@@ -43,6 +43,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "healthz": {"GET": PUBLIC},
     # Pools
     "pools:list": {"GET": "view_console"},
+    # Bulk jobs: everyone with a role sees them; only run_jobs (admins) starts and cancels.
+    "jobs:list": {"GET": "view_console"},
+    "jobs:detail": {"GET": "view_console"},
+    "jobs:progress": {"GET": "view_console"},
+    "jobs:results": {"GET": "view_console"},
+    "jobs:new_delete": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:new_merge": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:confirm": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:cancel": {"POST": "run_jobs"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     "audit:export": {"GET": "view_audit"},
