@@ -41,7 +41,9 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         delete = actions.add_parser("delete", help="delete the identities listed in a file")
         delete.add_argument("--pool", required=True, help="identity pool id")
-        delete.add_argument("--ids-file", required=True, type=Path, help="text or CSV file, one identity id a line")
+        delete.add_argument(
+            "--ids-file", required=True, type=Path, help="text or CSV file, one identity id a line"
+        )
         merge = actions.add_parser("merge", help="merge developer users listed in a CSV file")
         merge.add_argument("--pool", required=True, help="identity pool id")
         merge.add_argument(
@@ -55,7 +57,9 @@ class Command(BaseCommand):
         show.add_argument("--json", action="store_true", help="one JSON object")
         wait = actions.add_parser("wait", help="wait until a job ends (exit 0 if it succeeded)")
         wait.add_argument("job_id", type=int)
-        wait.add_argument("--timeout", type=float, default=None, help="give up after this many seconds (exit 2)")
+        wait.add_argument(
+            "--timeout", type=float, default=None, help="give up after this many seconds (exit 2)"
+        )
         cancel = actions.add_parser("cancel", help="ask a job to stop")
         cancel.add_argument("job_id", type=int)
         cancel.add_argument("--user", required=True, help="console user cancelling it")
@@ -110,7 +114,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Job {job.pk} {job.get_status_display().lower()}: {_counts(job)}.")
                 raise SystemExit(0 if job.status == Status.SUCCEEDED else 1)
             if deadline is not None and time.monotonic() >= deadline:
-                self.stderr.write(f"Job {job.pk} is still {job.get_status_display().lower()}: {_counts(job)}.")
+                self.stderr.write(
+                    f"Job {job.pk} is still {job.get_status_display().lower()}: {_counts(job)}."
+                )
                 raise SystemExit(TIMED_OUT)
             time.sleep(WAIT_POLL_SECONDS)
 
@@ -121,7 +127,9 @@ class Command(BaseCommand):
             cancelled = runner.cancel_job(job.pk, by=user.get_username())
         if not cancelled:
             job.refresh_from_db()
-            raise CommandError(f"Job {job.pk} is {job.get_status_display().lower()}: there is nothing to cancel.")
+            raise CommandError(
+                f"Job {job.pk} is {job.get_status_display().lower()}: there is nothing to cancel."
+            )
         self.stdout.write(f"Job {job.pk} is being cancelled: running chunks finish, the others are skipped.")
 
 
