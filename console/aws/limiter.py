@@ -35,6 +35,8 @@ import redis
 from django.conf import settings
 from django.core import checks
 
+from console.redisconn import get_redis
+
 from . import errors
 
 logger = logging.getLogger(__name__)
@@ -120,8 +122,6 @@ def bucket_key(region: str, operation: str, endpoint: str | None = None) -> str:
 
 def _redis() -> tuple[redis.Redis, Any]:
     global _client, _client_url, _script
-    from console.redisconn import get_redis
-
     with _lock:
         # Tests change REDIS_URL; a process normally builds this once.
         if _client is None or _client_url != settings.REDIS_URL:
@@ -133,8 +133,17 @@ def _redis() -> tuple[redis.Redis, Any]:
 
 
 def _reset_breaker() -> None:
-    global _down_until
+    global _down_until, _last_warning
     _down_until = 0.0
+    _last_warning = 0.0
+
+
+def reset() -> None:
+    """Forget the Redis connection and any outage seen (tests that change REDIS_URL call this)."""
+    global _client, _client_url
+    with _lock:
+        _client = _client_url = None
+        _reset_breaker()
 
 
 def take(region: str, operation: str, *, max_wait: float) -> float:
