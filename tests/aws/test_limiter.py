@@ -164,7 +164,10 @@ def test_two_processes_together_stay_within_one_bucket(redis_db):
         )
         for _ in range(2)
     ]
-    reports = [[json.loads(line) for line in process.communicate(timeout=60)[0].splitlines()] for process in processes]
+    reports = [
+        [json.loads(line) for line in process.communicate(timeout=60)[0].splitlines()]
+        for process in processes
+    ]
 
     assert all(process.returncode == 0 for process in processes)
     assert all(report[0]["ready"] < start for report in reports), "a process was not ready in time"

@@ -156,8 +156,8 @@ def test_an_unknown_job_is_404(as_viewer):
     assert as_viewer.get(reverse("jobs:detail", args=[999])).status_code == 404
 
 
-def test_the_results_list_every_input_item_with_its_outcome(as_viewer, jobs, cognito, pool_id):
-    finished, queued = jobs
+def test_the_results_list_every_input_item_with_its_outcome(as_viewer, jobs):
+    finished, _ = jobs
 
     response = as_viewer.get(reverse("jobs:results", args=[finished.pk]))
 
@@ -174,7 +174,13 @@ def test_merge_results_name_the_pair_and_the_identity_and_escape_formulas(as_vie
     response = as_viewer.get(reverse("jobs:results", args=[job.pk]))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:5] == ["line", "source_user_identifier", "destination_user_identifier", "outcome", "identity_id"]
+    assert rows[0][:5] == [
+        "line",
+        "source_user_identifier",
+        "destination_user_identifier",
+        "outcome",
+        "identity_id",
+    ]
     assert rows[1][:4] == ["1", "'=cmd()", "b", "pending"]
 
 

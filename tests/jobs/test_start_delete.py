@@ -51,7 +51,9 @@ def test_support_and_viewers_cannot_start_jobs(as_support, as_viewer, pool_id):
     assert as_viewer.post(NEW, {"pool_id": pool_id, "text": "x", "review": "1"}).status_code == 403
 
 
-def test_pasted_ids_are_reviewed_then_confirmed_by_their_count_and_start_a_job(as_admin, admin, cognito, pool_id):
+def test_pasted_ids_are_reviewed_then_confirmed_by_their_count_and_start_a_job(
+    as_admin, admin, cognito, pool_id
+):
     ids = guest_identities(cognito, pool_id, 3)
 
     url = confirm_url(review(as_admin, pool_id, "\n".join(ids)))
@@ -61,7 +63,13 @@ def test_pasted_ids_are_reviewed_then_confirmed_by_their_count_and_start_a_job(a
     assert "DELETE 3 IDENTITIES" in page and ids[0] in page
     job = Job.objects.get()
     assert response.status_code == 302 and response.url == reverse("jobs:detail", args=[job.pk])
-    assert (job.kind, job.pool_id, job.total, job.reason, job.created_by) == ("delete", pool_id, 3, REASON, admin)
+    assert (job.kind, job.pool_id, job.total, job.reason, job.created_by) == (
+        "delete",
+        pool_id,
+        3,
+        REASON,
+        admin,
+    )
     assert list(Item.objects.filter(job=job).values_list("target", flat=True)) == ids
     start = AuditEvent.objects.get(operation="job.start")
     assert (start.actor, start.reason, start.pool_id) == (admin.username, REASON, pool_id)
@@ -117,7 +125,9 @@ def test_an_uploaded_csv_gives_its_first_column_and_skips_its_header(as_admin, c
 
 
 def test_the_upload_validator_refuses_what_is_not_text(as_admin, pool_id):
-    upload = SimpleUploadedFile("ids.xlsx", b"PK\x03\x04\x00\x00binary", content_type="application/vnd.ms-excel")
+    upload = SimpleUploadedFile(
+        "ids.xlsx", b"PK\x03\x04\x00\x00binary", content_type="application/vnd.ms-excel"
+    )
 
     response = review(as_admin, pool_id, file=upload)
 
@@ -145,7 +155,9 @@ def test_an_unknown_pool_is_reported(as_admin):
 def test_the_identity_browsers_selection_fills_the_form_and_never_starts_anything(as_admin, cognito, pool_id):
     ids = guest_identities(cognito, pool_id, 2)
 
-    response = as_admin.post(NEW, {"pool_id": pool_id, "identity_ids": ids, "confirmation": "DELETE 2 IDENTITIES"})
+    response = as_admin.post(
+        NEW, {"pool_id": pool_id, "identity_ids": ids, "confirmation": "DELETE 2 IDENTITIES"}
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
