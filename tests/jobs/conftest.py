@@ -11,6 +11,8 @@ from console.jobs import runner
 from console.jobs.models import Chunk, ChunkStatus, Job
 from tests.cognito import DEVELOPER
 
+from .fleet import fleet  # noqa: F401 - a fixture for the crash tests
+
 REASON = "TICKET-42 clean-up"
 
 
