@@ -82,6 +82,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under 1 s"
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
