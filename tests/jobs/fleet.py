@@ -97,10 +97,13 @@ class Fleet:
                 pass
         worker.wait(timeout=10)
 
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text()[-6000:]}" for path in sorted(self.log_dir.glob("*.log"))
-        )
+    def logs(self, tail: int | None = 6000) -> str:
+        """The processes' logs (the last `tail` characters of each; None: all)."""
+        parts = []
+        for path in sorted(self.log_dir.glob("*.log")):
+            text = path.read_text()
+            parts.append(f"--- {path.name}\n{text[-tail:] if tail else text}")
+        return "\n".join(parts)
 
     def stop(self) -> None:
         for process in self.processes:
