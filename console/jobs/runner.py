@@ -210,7 +210,7 @@ def _send_all(job_id: int, numbers: list[int], send: Send | None) -> None:
 
 
 def dispatch(job_id: int, *, send: Send | None = None, now: datetime | None = None) -> list[int]:
-    """Send the job's next chunks, keeping at most JOB_WINDOW of them queued; their numbers."""
+    """Send the job's next chunks, keeping JOB_WINDOW of them waiting in the broker; their numbers."""
     now = now or timezone.now()
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
@@ -222,10 +222,10 @@ def dispatch(job_id: int, *, send: Send | None = None, now: datetime | None = No
             unsent = chunks.filter(status=ChunkStatus.PENDING, dispatched_at__isnull=True)
             _cancel_chunks(job, list(unsent.values_list("pk", flat=True)), now)
             return []
-        queued = chunks.filter(
-            status__in=(ChunkStatus.PENDING, ChunkStatus.CLAIMED), dispatched_at__isnull=False
-        )
-        room = settings.JOB_WINDOW - queued.count()
+        # Only chunks waiting in the broker count: running ones do not, so any number of
+        # workers can be kept busy (a claim sends the next chunk, see run_chunk).
+        waiting = chunks.filter(status=ChunkStatus.PENDING, dispatched_at__isnull=False)
+        room = settings.JOB_WINDOW - waiting.count()
         if room <= 0:
             return []
         numbers = list(
@@ -531,6 +531,7 @@ def run_chunk(job_id: int, number: int, *, worker: str = "", send: Send | None =
     claim = claim_chunk(job_id, number, worker)
     committed = False
     if claim is not None:
+        dispatch(job_id, send=send)  # its place in the window goes to the next chunk
         committed = _run_claimed(claim)
     finish_if_complete(job_id)
     dispatch(job_id, send=send)

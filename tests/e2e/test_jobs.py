@@ -11,13 +11,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.jobs.conftest import guest_identities, pool_identities
-from tests.jobs.fleet import fleet  # noqa: F401 - the worker fixture
+from tests.jobs.fleet import fleet  # noqa: F401 - the workers fixture
 
 pytestmark = pytest.mark.e2e
 
 
 def test_an_admin_deletes_identities_watches_the_job_finish_and_downloads_its_results(
-    page, login_as, console_log, screenshot, fleet, cognito, make_pool
+    page,
+    login_as,
+    console_log,
+    screenshot,
+    fleet,  # noqa: F811 - the fixture imported above
+    cognito,
+    make_pool,
 ):
     fleet.beat()
     fleet.worker("e2e", concurrency=1)

@@ -95,16 +95,18 @@ class LedgerMachine(RuleBasedStateMachine):
         if runner.release_chunk(self.held.pop(self.holder(pick))):
             self.dispatch()
 
-    @rule(leases=st.sampled_from([0, 0.5, 1.1]))
+    @rule(leases=st.sampled_from([1.1, 0, 0.5]))
     def reconcile(self, leases: float) -> None:
         """Time passes (a share of the lease, or past it), then the reconciler runs."""
         self.now += timedelta(seconds=leases * django_settings.JOB_LEASE_SECONDS)
         runner.reconcile(now=self.now, send=self.send)
 
+    @precondition(lambda self: self.commits)
     @rule(dice=st.integers(min_value=0, max_value=9))
     def cancel(self, dice: int) -> None:
-        """Someone cancels, now and then (always cancelling, nothing else would be explored)."""
-        if dice == 0:
+        """Someone cancels the job mid-way, once in a while (often, nothing else would be explored;
+        hypothesis favours small values, so the rare value is not 0)."""
+        if dice == 7:
             runner.cancel_job(self.job.pk, by="someone", now=self.now)
 
     @invariant()
@@ -130,7 +132,16 @@ class LedgerMachine(RuleBasedStateMachine):
         )
 
     def teardown(self) -> None:
-        """Whatever happened, live workers and the reconciler finish the job."""
+        """Whatever happened, live workers and the reconciler finish the job.
+
+        Workers still holding a chunk were slow, not dead (dying is the `crash` rule): they
+        commit late, whoever holds their chunk now.
+        """
+        for worker in sorted(self.held):
+            claim = self.held.pop(worker)
+            if runner.commit_chunk(claim, {item.pk: runner.DONE for item in claim.items}, now=self.now):
+                self.commits[claim.number] += 1
+        self.no_chunk_is_committed_twice()
         for _ in range(50):
             if not Job.objects.get(pk=self.job.pk).is_active:
                 break
@@ -161,7 +172,7 @@ def test_any_interleaving_ends_with_every_chunk_terminal_exactly_once(admin):
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
-            max_examples=100,
+            max_examples=150,
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
