@@ -9,17 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import botocore
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.config import Config
 from botocore.credentials import Credentials
 
 from console.aws.clients import build_client
 from console.emulator.protocol import handle
-from tests.cognito import REGION, aws_error, in_process_client
+from tests.cognito import REGION, aws_error, in_process_client, one_attempt_client
 
 from .http_fixtures import running_emulator
 
@@ -45,17 +43,7 @@ def in_process(key: str | None = KEY, secret: str | None = SECRET) -> Any:
 
 
 def over_http(url: str, key: str | None = KEY, secret: str | None = SECRET) -> Any:
-    options: dict[str, Any] = {"retries": {"mode": "standard", "total_max_attempts": 1}}
-    if key is None:
-        options["signature_version"] = botocore.UNSIGNED
-    return boto3.session.Session().client(
-        "cognito-identity",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(**options),
-    )
+    return one_attempt_client(url, REGION, key, secret)
 
 
 class _SignsEveryHeader(SigV4Auth):
