@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "console.accounts",
     "console.safeguards",
     "console.audit",
+    "console.identities",
     "console.emulator",
     "console.localrun",
 ]
@@ -183,6 +184,9 @@ EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
 # EMULATOR_QUOTA_OVERRIDES="GetId=50,ListIdentities=20" changes rates (requests per second).
 EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
 EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
+
+# Identity lookups ask every pool with a developer provider: at most this many calls at once.
+LOOKUP_WORKERS = int(os.environ.get("LOOKUP_WORKERS", "4"))
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
 # records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.
