@@ -11,8 +11,8 @@ A PageTrail row holds a page's token and the key of the row of the page before i
 list in the database, one row per page, written when the page is shown with a Next link. The
 URL stays one token and one 22-character key whether the page is the 2nd or the 2,000th, and
 Previous walks the list back one row at a time, as far back as the first page. A row's key is
-a hash of its listing, parent and token, so walking the same pages again reuses the rows
-(the embedded service's tokens are deterministic; AWS's may not be, and then a new walk
+a hash of its listing, parent and token, so reloading or sharing a page reuses its row (a
+new walk from the first page gets fresh tokens, from AWS as from the embedded service, and
 writes new rows). Rows older than TRAIL_DAYS are pruned now and then; a page whose trail was
 pruned still loads from its token, and offers First page instead of Previous.
 """

@@ -260,10 +260,8 @@ def _search_developer_user(
     request: HttpRequest, query: lookup.Query, context: dict[str, Any]
 ) -> HttpResponse | None:
     catalog = lookup.catalog(refresh=request.GET.get("refresh") == "1")
-    only_pool = request.GET.get("pool", "")
     context["catalog"] = catalog
-    context["only_pool"] = only_pool
-    result = context["search"] = lookup.search_developer_user(query.text, catalog, only_pool)
+    result = context["search"] = lookup.search_developer_user(query.text, catalog, context["only_pool"])
     if len(result.matches) == 1 and not result.failures:
         match = result.matches[0]
         return _go(request, identity_url(match.identity_id, match.pool.pool_id))
@@ -276,7 +274,7 @@ def _search_developer_user(
 def lookup_view(request: HttpRequest) -> HttpResponse:
     """Find an identity by identity id, pool id or developer user id, in one search."""
     query = lookup.parse(request.GET.get("q", ""))
-    context: dict[str, Any] = {"query": query}
+    context: dict[str, Any] = {"query": query, "only_pool": request.GET.get("pool", "")}
     answer = None
     if query.kind == "id":
         answer = _find_id(request, query, context)
