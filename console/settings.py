@@ -300,5 +300,8 @@ LOGGING = {
         # At DEBUG Django logs every SQL statement with its parameters, which would put the
         # emulator's signing key and login subjects in the log.
         "django.db.backends": {"level": "INFO"},
+        # At DEBUG Django logs every template variable a page leaves unset, with a dump of the
+        # whole context: page tokens, developer user ids, whatever the page holds.
+        "django.template": {"level": "INFO"},
     },
 }

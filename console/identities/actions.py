@@ -129,9 +129,10 @@ def unlink_developer_user(request: HttpRequest, identity_id: str) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
+# First of all: whatever fails after this, error reports show the token masked.
+@sensitive_post_parameters("proof_token")
 @permission_required("unlink_identities")
 @never_cache
-@sensitive_post_parameters("proof_token")
 @_shows_gateway_errors
 @sensitive_variables("token", "logins")
 def unlink_login(request: HttpRequest, identity_id: str) -> HttpResponse:

@@ -22,9 +22,10 @@ TEMPLATE = "identities/signin_tester.html"
 
 
 @require_http_methods(["GET", "POST"])
+# First of all: whatever fails after this, error reports show the token masked.
+@sensitive_post_parameters("provider_token")
 @permission_required("lookup_identities")
 @never_cache
-@sensitive_post_parameters("provider_token")
 def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
     """Walk a real sign-in flow against the pool and show every step, secrets masked."""
     pool_id = valid_cognito_id(pool_id)

@@ -23,6 +23,8 @@ from .history import history
 
 PAGE_SIZES = (10, 25, 60)
 DEFAULT_PAGE_SIZE = 25
+# An identity has at most 20 logins, so two pages of developer user ids at most.
+DEVELOPER_USERS_PAGE = 10
 
 
 def valid_cognito_id(value: str) -> str:
@@ -191,7 +193,7 @@ def _developer_users_context(
 ) -> dict[str, Any]:
     token = request.GET.get("users_token") or None
     try:
-        users = gateway.developer_users_of(pool.pool_id, identity_id, token)
+        users = gateway.developer_users_of(pool.pool_id, identity_id, token, DEVELOPER_USERS_PAGE)
     except CognitoError as exc:
         return {"users_error": exc}
     query = {"pool": pool.pool_id}
