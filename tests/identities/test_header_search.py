@@ -21,7 +21,7 @@ def test_support_and_admins_have_it_on_every_page(request, role, pool_id):
     ):
         html = client.get(page).content.decode()
         assert FORM in html, page
-        assert '<label for="lookup-q">Find identity</label>' in html
+        assert '<label for="lookup-q">Find</label>' in html
         assert '<input type="search" id="lookup-q" name="q"' in html
 
 
