@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
-from console.aws.errors import CognitoError, NotFound
+from console.aws.errors import CognitoError, NotAuthorized, NotFound
 
 from . import lookup, paging
 from .history import history
@@ -143,13 +143,21 @@ def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
 # --- The identity page ----------------------------------------------------------------------
 
 
-def _identity_pool(request: HttpRequest, identity_id: str) -> str | None:
-    """The identity's pool: the one the link named, if the service agrees, else found by asking."""
+def _identity_pool(
+    request: HttpRequest, identity_id: str
+) -> tuple[str | None, gateway.DeveloperUsersPage | None]:
+    """The identity's pool: the one the link named, if the service agrees, else found by asking.
+
+    Asking the named pool for the identity's developer users is the check; its answer is the
+    first page of them, which the page then shows without asking again.
+    """
     named = request.GET.get("pool", "")
     if gateway.is_cognito_id(named) and gateway.region_of(named) == gateway.region_of(identity_id):
-        if lookup.identity_in_pool(identity_id, named):
-            return named
-    return lookup.pool_of_identity(identity_id)
+        try:
+            return named, gateway.developer_users_of(named, identity_id, page_size=DEVELOPER_USERS_PAGE)
+        except (NotAuthorized, NotFound):
+            pass
+    return lookup.pool_of_identity(identity_id), None
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -158,7 +166,8 @@ def _int_or_none(text: str | None) -> int | None:
 
 def _identity_context(request: HttpRequest, identity_id: str, identity: gateway.Identity) -> dict[str, Any]:
     context: dict[str, Any] = {"identity": identity, "identity_id": identity_id}
-    pool_id = context["pool_id"] = _identity_pool(request, identity_id)
+    pool_id, first_users = _identity_pool(request, identity_id)
+    context["pool_id"] = pool_id
     if pool_id is None:
         return context
     context["pool_url"] = pool_page_url(pool_id)
@@ -169,7 +178,7 @@ def _identity_context(request: HttpRequest, identity_id: str, identity: gateway.
         return context
     context["other_logins"] = tuple(name for name in identity.logins if name != pool.developer_provider)
     if has_perm(request.user, "lookup_identities"):
-        context.update(_developer_users_context(request, pool, identity_id))
+        context.update(_developer_users_context(request, pool, identity_id, first_users))
     return context
 
 
@@ -189,11 +198,18 @@ def _history_context(request: HttpRequest, identity_id: str, pool_id: str | None
 
 
 def _developer_users_context(
-    request: HttpRequest, pool: gateway.PoolFacts, identity_id: str
+    request: HttpRequest,
+    pool: gateway.PoolFacts,
+    identity_id: str,
+    first: gateway.DeveloperUsersPage | None,
 ) -> dict[str, Any]:
     token = request.GET.get("users_token") or None
     try:
-        users = gateway.developer_users_of(pool.pool_id, identity_id, token, DEVELOPER_USERS_PAGE)
+        users = (
+            first
+            if first and not token
+            else gateway.developer_users_of(pool.pool_id, identity_id, token, DEVELOPER_USERS_PAGE)
+        )
     except CognitoError as exc:
         return {"users_error": exc}
     query = {"pool": pool.pool_id}
