@@ -134,8 +134,8 @@ def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
         return render(request, "identities/browser.html#table", context)
     try:
         context["pool"] = gateway.pool_facts(pool_id)
-    except CognitoError as exc:
-        context.setdefault("error", exc)
+    except CognitoError:
+        pass  # only the heading misses the pool's name; the listing says what is wrong, if anything
     status = 404 if isinstance(context.get("error"), NotFound) else 200
     return render(request, "identities/browser.html", context, status=status)
 
