@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "console.accounts",
     "console.safeguards",
     "console.audit",
+    "console.identities",
     "console.emulator",
     "console.localrun",
 ]
@@ -221,6 +222,9 @@ EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
 # EMULATOR_QUOTA_OVERRIDES="GetId=50,ListIdentities=20" changes rates (requests per second).
 EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
 EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
+
+# Identity lookups ask every pool with a developer provider: at most this many calls at once.
+LOOKUP_WORKERS = int(os.environ.get("LOOKUP_WORKERS", "4"))
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
 # records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.
@@ -342,5 +346,8 @@ LOGGING = {
         # At DEBUG Django logs every SQL statement with its parameters, which would put the
         # emulator's signing key and login subjects in the log.
         "django.db.backends": {"level": "INFO"},
+        # At DEBUG Django logs every template variable a page leaves unset, with a dump of the
+        # whole context: page tokens, developer user ids, whatever the page holds.
+        "django.template": {"level": "INFO"},
     },
 }

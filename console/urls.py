@@ -11,6 +11,7 @@ urlpatterns = [
     path("region/", account_views.set_region, name="set_region"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", include("console.audit.urls")),
+    path("", include("console.identities.urls")),
     path("", include("console.pools.urls")),
 ]
 

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from console.audit.record import record_console_action
 from console.aws.clients import build_client
+from tests.cognito import DEVELOPER, full_pool_settings
 from tests.secrets_scan import assert_no_secrets
 from tests.xss import PAYLOADS, assert_rendered_as_text
 
@@ -69,6 +71,38 @@ def _audit_event(client: Client, payload: str, region: str) -> HttpResponse:
     return client.get(reverse("audit:list"))
 
 
+def _developer_pool(region: str) -> tuple[object, str]:
+    client = build_client(region, "local")
+    pool_id = client.create_identity_pool(**full_pool_settings(IdentityPoolName="escaping"))["IdentityPoolId"]
+    return client, pool_id
+
+
+def _identity_page_with_developer_user(client: Client, payload: str, region: str) -> HttpResponse:
+    cognito, pool_id = _developer_pool(region)
+    identity = cognito.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool_id, Logins={DEVELOPER: payload}
+    )["IdentityId"]
+    return client.get(reverse("identities:detail", args=[identity]), {"pool": pool_id})
+
+
+def _lookup_of(client: Client, payload: str, region: str, **headers) -> HttpResponse:
+    cache.clear()  # the lookup keeps pool lists for a minute; other tests' pools are gone
+    _developer_pool(region)
+    return client.get(reverse("identities:lookup"), {"q": payload}, **headers)
+
+
+def _browser_with_developer_login(client: Client, payload: str, region: str) -> HttpResponse:
+    cognito, pool_id = _developer_pool(region)
+    cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEVELOPER: payload})
+    return client.get(reverse("identities:browser", args=[pool_id]))
+
+
+def _tester_with_provider_named(client: Client, payload: str, region: str) -> HttpResponse:
+    _, pool_id = _developer_pool(region)
+    url = reverse("identities:signin_tester", args=[pool_id])
+    return client.post(url, {"flow": "provider", "provider": payload[:128], "provider_token": "x"})
+
+
 CASES = [
     Case("pools: NextToken quoted in the error", _token_error, lambda payload: f"{payload} x"),
     Case(
@@ -87,6 +121,15 @@ CASES = [
         lambda payload: payload,
     ),
     Case("audit: an event carrying the payload", _audit_event),
+    Case("identity page: a developer user id", _identity_page_with_developer_user, lambda payload: payload),
+    Case("lookup: the developer user id searched for", _lookup_of, lambda payload: payload),
+    Case(
+        "lookup (htmx fragment): the developer user id searched for",
+        lambda client, payload, region: _lookup_of(client, payload, region, HTTP_HX_REQUEST="true"),
+        lambda payload: payload,
+    ),
+    Case("identity browser: a pool with a developer login", _browser_with_developer_login),
+    Case("sign-in tester: the provider name typed", _tester_with_provider_named),
 ]
 
 

@@ -43,6 +43,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "healthz": {"GET": PUBLIC},
     # Pools
     "pools:list": {"GET": "view_console"},
+    # Identities: browsing is for every role; finding a user's identity and seeing its developer
+    # user ids and history is support's job (lookup_identities), as is unlinking; changing the
+    # pool's identities otherwise (merge, delete, registering developer users) is for admins.
+    "identities:browser": {"GET": "view_console"},
+    "identities:detail": {"GET": "view_console"},
+    "identities:lookup": {"GET": "lookup_identities"},
+    "identities:unlink_developer_user": {"GET": "unlink_identities", "POST": "unlink_identities"},
+    "identities:unlink_login": {"GET": "unlink_identities", "POST": "unlink_identities"},
+    "identities:merge": {"GET": "edit_pools", "POST": "edit_pools"},
+    "identities:delete": {"GET": "edit_pools", "POST": "edit_pools"},
+    "identities:register_developer": {"GET": "edit_pools", "POST": "edit_pools"},
+    # Support reproduces "can't sign in"; running it creates or touches identities (audited).
+    "identities:signin_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     "audit:export": {"GET": "view_audit"},

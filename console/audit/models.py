@@ -88,3 +88,34 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse("delete")
+
+
+class AuditEventIdentity(models.Model):
+    """One identity an event touched, so an identity's history finds every event about it.
+
+    An event has one `identity_id` column, but a DeleteIdentities call names up to 60
+    identities and a merge changes two: each gets a row here (the event's own identity
+    too, so one index answers "what touched this identity"). Append-only like the events.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="identity_links")
+    identity_id = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["identity_id", "event"], name="audit_event_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} in event {self.event_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse("changing a saved event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse("delete")

@@ -4,6 +4,7 @@ Public API for the rest of the console:
 - `record_console_action(operation, ...)`: jobs call it for "job.start"/"job.cancel".
 - `audit_actor(name, user=..., ip=...)`: who a Celery task or command acts for.
 - `diff(before, after)`: keeps only the changed keys (also done by the recorders).
+- `touched_identities(event)`: every identity id an event is about (its history index).
 
 Models are imported inside the functions: the gateway imports this module and may be
 imported before Django's app registry is ready.
@@ -26,6 +27,7 @@ __all__ = [
     "diff",
     "record_console_action",
     "record_gateway_call",
+    "touched_identities",
 ]
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ CONSOLE_ACTIONS = (
     "console.logout",
     "console.user_changed",
     "console.audit_export",
+    "identities.signin_test",
     "job.start",
     "job.cancel",
 )
@@ -63,6 +66,9 @@ CONSOLE_ACTIONS = (
 # caller did not give one.
 _RETURNS_POOL = {"CreateIdentityPool", "UpdateIdentityPool"}
 _ARN_POOL_MARKER = ":identitypool/"
+# DeleteIdentities names at most 60; a little room for the event's own id and a merge's.
+_MAX_TOUCHED = 64
+_ID_MAX_LENGTH = 64
 
 
 def record_gateway_call(
@@ -75,8 +81,12 @@ def record_gateway_call(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    identities: tuple[str, ...] = (),
 ) -> None:
-    """Record one mutating Cognito call and its outcome (called by `console.aws.calls.call`)."""
+    """Record one mutating Cognito call and its outcome (called by `console.aws.calls.call`).
+
+    `identities`: other identities the call touched that its request does not name.
+    """
     answer = {key: value for key, value in (response or {}).items() if key != "ResponseMetadata"}
     if after is None:
         after = _after_from_answer(operation, answer)
@@ -92,6 +102,7 @@ def record_gateway_call(
         before=before,
         after=after,
         reason=reason,
+        identities=identities,
     )
 
 
@@ -109,6 +120,7 @@ def record_console_action(
     error_code: str = "",
     error_message: str = "",
     actor: Actor | None = None,
+    identities: tuple[str, ...] = (),
 ) -> None:
     """Record an action of the console itself, e.g. record_console_action("job.start", request={"job": 7}).
 
@@ -130,6 +142,7 @@ def record_console_action(
         before=before,
         after=after,
         reason=reason,
+        identities=identities,
     )
 
 
@@ -143,9 +156,10 @@ def _store(
     error_message: str = "",
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    identities: tuple[str, ...] = (),
     **fields: Any,
 ) -> None:
-    from .models import AuditEvent, Outcome
+    from .models import AuditEvent, AuditEventIdentity, Outcome
 
     if error is not None:
         outcome = Outcome.ERROR
@@ -167,12 +181,31 @@ def _store(
         # A savepoint: a failed insert must not break the caller's own transaction.
         with transaction.atomic():
             event.save()
+            AuditEventIdentity.objects.bulk_create(
+                AuditEventIdentity(event=event, identity_id=identity_id)
+                for identity_id in touched_identities(event, identities)
+            )
     except Exception:
         # The Cognito call has already happened: failing it now would tell the person it
         # did not. The event goes to the log instead, where operators will see it.
         logger.exception(
             "Could not store audit event %s by %s (%s): %r", fields["operation"], actor.name, outcome, fields
         )
+
+
+def touched_identities(event: Any, extra: tuple[str, ...] = ()) -> list[str]:
+    """The distinct identity ids an event is about: its own, every id of a multi-id
+    DeleteIdentities, and `extra` (a merge's source identity)."""
+    request = event.request if isinstance(event.request, dict) else {}
+    found = dict.fromkeys([event.identity_id, *_named_identities(request), *extra])
+    # An id too long for the column is no identity (the call failed validation): skipped,
+    # so that the event itself is still stored.
+    return [value for value in found if value and len(value) <= _ID_MAX_LENGTH][:_MAX_TOUCHED]
+
+
+def _named_identities(params: dict[str, Any]) -> list[str]:
+    doomed = params.get("IdentityIdsToDelete")
+    return [str(value) for value in doomed if isinstance(value, str)] if isinstance(doomed, list) else []
 
 
 def _after_from_answer(operation: str, answer: dict[str, Any]) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import (
@@ -26,6 +26,7 @@ def call(
     audit_before: dict[str, Any] | None = None,
     audit_after: dict[str, Any] | None = None,
     audit_reason: str = "",
+    audit_identities: Iterable[str] = (),
     **params: Any,
 ) -> dict[str, Any]:
     """Call one Cognito operation (snake_case name, e.g. 'list_identity_pools').
@@ -33,14 +34,21 @@ def call(
     `client` replaces the region's shared client (health probes use a quick one).
     A mutating operation records one audit event with its outcome, whether it succeeds
     or fails; `audit_before`/`audit_after` (the state the caller knows, stored as a
-    diff) and `audit_reason` go into that event and are not sent to AWS.
+    diff) and `audit_reason` go into that event and are not sent to AWS; so do
+    `audit_identities`, other identities the call changes that its request does not name
+    (a merge's source identity), so that their history finds the event.
     """
     client = client or get_client(region)
     method = getattr(client, operation)
     op_name = client.meta.method_to_api_mapping.get(operation, operation)
     if op_name not in audit.MUTATING_OPERATIONS:
         return _invoke(method, op_name, params)
-    extra = {"before": audit_before, "after": audit_after, "reason": audit_reason}
+    extra = {
+        "before": audit_before,
+        "after": audit_after,
+        "reason": audit_reason,
+        "identities": tuple(audit_identities),
+    }
     try:
         response = _invoke(method, op_name, params)
     except Exception as exc:
