@@ -68,6 +68,7 @@ def settings_context(pool: Pool) -> dict[str, Any]:
         "pool_id": pool.pool_id,
         "providers": configured_providers(pool.settings),
         "login_rows": [(provider_label(key), key, value) for key, value in pool.settings.login_providers],
+        "console_region": pool.region,  # the header's region selector shows the pool's region
     }
     try:
         context["pool_arn"] = pool_arn(pool.pool_id)

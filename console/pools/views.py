@@ -33,6 +33,9 @@ def list_url(region: str, **params: Any) -> str:
 def _results(region: str, query: str, token: str | None, pages_before: int) -> dict[str, Any]:
     """One region's pools: a page of the listing, or the matches of a name search."""
     context: dict[str, Any] = {"region": region, "q": query, "token": token}
+    context.update(first_url=None, next_url=None, further_url=None)
+    if token:
+        context["first_url"] = list_url(region, q=query)
     try:
         if query:
             search = search_pools(region, query, token, max_pages=SEARCH_PAGES, enough=PAGE_SIZE)
@@ -45,8 +48,6 @@ def _results(region: str, query: str, token: str | None, pages_before: int) -> d
             context["pools"] = page.pools
             if page.next_token:
                 context["next_url"] = list_url(region, token=page.next_token)
-        if token:
-            context["first_url"] = list_url(region, q=query)
     except aws_errors.CognitoError as exc:
         context["error"] = exc
     return context
