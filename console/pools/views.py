@@ -104,8 +104,8 @@ def pool_detail(request: HttpRequest, pool_id: str) -> HttpResponse:
     if request.htmx and section in sections.SECTIONS:
         # One section again (after "Cancel" in an in-place edit), without the others' calls.
         context = sections.section_context(request, pool_id, section)
-        if "error" in context and section == "settings":
-            return gateway_error_page(request, pool_id, context["error"])
+        if "error" in context:
+            return gateway_error_page(request, pool_id, context["error"], section_id=f"section-{section.replace('_', '-')}")
         return render(request, f"pools/detail.html#{section}", context)
     context = sections.page_context(request, pool_id)
     if "error" in context:
