@@ -218,15 +218,14 @@ class RolesEditor:
         return valid
 
     def _rules_valid(self, block: MappingBlock) -> bool:
-        if not block.rules.is_valid():
+        rules = block.rules
+        if all(rules.is_blank(row) for row in rules.rows):
+            rules.errors.append("A rules mapping needs at least one rule: fill in the rule below.")
+            if not rules.rows:
+                rules.rows = [rules.blank()]
+                rules.__dict__.pop("_forms", None)
             return False
-        if not block.rules.cleaned():
-            block.rules.errors.append("A rules mapping needs at least one rule: fill in the rule below.")
-            if not block.rules.rows:
-                block.rules.rows = [block.rules.blank()]
-                block.rules.__dict__.pop("_forms", None)
-            return False
-        return True
+        return rules.is_valid()
 
     def roles(self) -> PoolRoles:
         data = self.form.cleaned_data

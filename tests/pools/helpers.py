@@ -65,3 +65,24 @@ def edit_url(pool_id: str) -> str:
 
 def detail_url(pool_id: str) -> str:
     return reverse("pools:detail", args=[pool_id])
+
+
+def rule(claim: str, match_type: str, value: str, role_arn: str) -> dict[str, str]:
+    return {"claim": claim, "match_type": match_type, "value": value, "role_arn": role_arn}
+
+
+def roles_form(
+    providers: list[str],
+    mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    authenticated: str = "",
+    unauthenticated: str = "",
+) -> dict[str, str]:
+    """The roles form: one block per provider key, in order; `mappings` gives mode, ambiguous, rules."""
+    data = {"authenticated": authenticated, "unauthenticated": unauthenticated}
+    for index, key in enumerate(providers):
+        mapping = (mappings or {}).get(key, {})
+        data[f"map-{index}-provider"] = key
+        data[f"map-{index}-mode"] = mapping.get("mode", "default")
+        data[f"map-{index}-ambiguous"] = mapping.get("ambiguous", "AuthenticatedRole")
+        data.update(rows(f"map-{index}-rule", mapping.get("rules", [])))
+    return data
