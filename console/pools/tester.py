@@ -52,8 +52,9 @@ def decode_claims(text: str) -> tuple[dict[str, Any], bool]:
     if text.startswith("{"):
         try:
             claims = json.loads(text)
-        except ValueError as exc:
-            raise ValidationError(f"Claims: not valid JSON ({exc.args[0]}).", code="json") from None
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise ValidationError(f"Claims: not valid JSON: {exc.msg} ({where}).", code="json") from None
         if not isinstance(claims, dict):
             raise ValidationError('Claims: give a JSON object, e.g. {"sub": "user-1"}.', code="json")
         return claims, False
