@@ -105,7 +105,9 @@ def pool_detail(request: HttpRequest, pool_id: str) -> HttpResponse:
         # One section again (after "Cancel" in an in-place edit), without the others' calls.
         context = sections.section_context(request, pool_id, section)
         if "error" in context:
-            return gateway_error_page(request, pool_id, context["error"], section_id=f"section-{section.replace('_', '-')}")
+            return gateway_error_page(
+                request, pool_id, context["error"], section_id=f"section-{section.replace('_', '-')}"
+            )
         return render(request, f"pools/detail.html#{section}", context)
     context = sections.page_context(request, pool_id)
     if "error" in context:

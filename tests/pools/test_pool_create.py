@@ -41,7 +41,11 @@ def test_the_form_offers_every_member_with_a_visible_label_each(as_admin):
 
     ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html)
     labelled = set(re.findall(r'<label for="([^"]+)"', html))
-    assert ids and set(ids) - labelled <= {"id_allow_classic_flow_0", "id_allow_classic_flow_1", "id_allow_classic_flow_2"}
+    assert ids and set(ids) - labelled <= {
+        "id_allow_classic_flow_0",
+        "id_allow_classic_flow_1",
+        "id_allow_classic_flow_2",
+    }
     for words in (
         "Pool name",
         "Allow guest (unauthenticated) identities",
@@ -60,7 +64,9 @@ def test_the_form_offers_every_member_with_a_visible_label_each(as_admin):
     ):
         assert words in html, words
     assert html.count("<h1>") == 1
-    assert '<button type="submit" name="step" value="review" class="button primary">Create pool</button>' in html
+    assert (
+        '<button type="submit" name="step" value="review" class="button primary">Create pool</button>' in html
+    )
 
 
 def test_the_region_defaults_to_the_one_asked_for(as_admin, settings):
@@ -134,7 +140,9 @@ def test_creating_is_audited_with_the_admin_as_actor(as_admin, admin, cognito):
         ("developer_provider_name", "id_developer_provider_name", "Developer provider name", 128),
     ],
 )
-def test_text_at_the_limit_is_accepted_and_one_past_it_refused(as_admin, cognito, field, field_id, label, limit):
+def test_text_at_the_limit_is_accepted_and_one_past_it_refused(
+    as_admin, cognito, field, field_id, label, limit
+):
     refused = _create(as_admin, **{field: long_text(limit + 1)})
     accepted = _create(as_admin, **{field: long_text(limit)})
 
@@ -167,7 +175,10 @@ def test_ten_login_providers_are_accepted_and_the_eleventh_refused(as_admin, cog
     refused = _create(as_admin, others=others, **five)
     accepted = _create(as_admin, others=others[:5], **five)
 
-    assert group_errors(refused.content.decode(), "other") == "Login providers: at most 10 are allowed; there are 11."
+    assert (
+        group_errors(refused.content.decode(), "other")
+        == "Login providers: at most 10 are allowed; there are 11."
+    )
     assert accepted.status_code == 302
     assert len(_describe_only_pool(cognito)["SupportedLoginProviders"]) == 10
 
@@ -230,7 +241,9 @@ def test_fifty_tags_are_accepted_and_the_fifty_first_refused(as_admin, cognito):
     assert len(_describe_only_pool(cognito)["IdentityPoolTags"]) == 50
 
 
-@pytest.mark.parametrize(("subfield", "limit", "label"), [("key", 128, "Tag key"), ("value", 256, "Tag value")])
+@pytest.mark.parametrize(
+    ("subfield", "limit", "label"), [("key", 128, "Tag key"), ("value", 256, "Tag value")]
+)
 def test_tag_keys_and_values_at_and_past_their_limits(as_admin, subfield, limit, label):
     row = {"key": "k", "value": "v"}
 
@@ -268,14 +281,18 @@ def test_the_services_own_refusal_is_shown_beside_the_field_it_concerns(as_admin
 def test_an_unknown_region_is_refused(as_admin):
     html = _create(as_admin, region="mars-north-1").content.decode()
 
-    assert "Select a valid choice. mars-north-1 is not one of the available choices." in field_error(html, "id_region")
+    assert "Select a valid choice. mars-north-1 is not one of the available choices." in field_error(
+        html, "id_region"
+    )
 
 
 # --- rows: added and removed without losing what was typed -----------------------------------
 
 
 def test_adding_a_row_keeps_everything_typed(as_admin, cognito):
-    data = pool_form("typed name", region="us-east-1", facebook="fb-app", tags=[{"key": "team", "value": "shop"}])
+    data = pool_form(
+        "typed name", region="us-east-1", facebook="fb-app", tags=[{"key": "team", "value": "shop"}]
+    )
 
     response = as_admin.post(NEW, {**data, "row": "add:tag"})
 

@@ -20,7 +20,10 @@ def _delete_url(pool_id: str) -> str:
 
 
 def _exists(cognito, pool_id: str) -> bool:
-    return any(pool["IdentityPoolId"] == pool_id for pool in cognito.list_identity_pools(MaxResults=60)["IdentityPools"])
+    return any(
+        pool["IdentityPoolId"] == pool_id
+        for pool in cognito.list_identity_pools(MaxResults=60)["IdentityPools"]
+    )
 
 
 def _password_typed_long_ago(client, settings) -> None:
@@ -42,21 +45,32 @@ def test_the_page_says_what_goes_and_asks_for_the_exact_name_and_a_reason(as_adm
     assert '<button type="submit" class="button danger">Delete pool</button>' in html
 
 
-def test_the_pool_is_deleted_with_the_name_typed_and_the_reason_audited(as_admin, admin, pool_id, cognito, region):
+def test_the_pool_is_deleted_with_the_name_typed_and_the_reason_audited(
+    as_admin, admin, pool_id, cognito, region
+):
     cognito.get_id(IdentityPoolId=pool_id)
 
-    response = as_admin.post(_delete_url(pool_id), {"confirmation": "everything", "reason": "TICKET-42 retired app"})
+    response = as_admin.post(
+        _delete_url(pool_id), {"confirmation": "everything", "reason": "TICKET-42 retired app"}
+    )
 
     assert response.status_code == 302
     assert response.url == f"/?region={region}"
     assert not _exists(cognito, pool_id)
     event = AuditEvent.objects.get(operation="DeleteIdentityPool")
-    assert (event.outcome, event.reason, event.actor, event.pool_id) == ("success", "TICKET-42 retired app", admin.username, pool_id)
+    assert (event.outcome, event.reason, event.actor, event.pool_id) == (
+        "success",
+        "TICKET-42 retired app",
+        admin.username,
+        pool_id,
+    )
     assert event.before["IdentityPoolName"] == "everything"
 
 
 def test_the_list_says_the_pool_was_deleted(as_admin, pool_id):
-    response = as_admin.post(_delete_url(pool_id), {"confirmation": "everything", "reason": "cleanup"}, follow=True)
+    response = as_admin.post(
+        _delete_url(pool_id), {"confirmation": "everything", "reason": "cleanup"}, follow=True
+    )
 
     assert f"Pool “everything” ({pool_id}) deleted." in text(response.content.decode())
 
@@ -65,7 +79,9 @@ def test_a_name_that_does_not_match_exactly_deletes_nothing(as_admin, pool_id, c
     response = as_admin.post(_delete_url(pool_id), {"confirmation": "Everything", "reason": "cleanup"})
 
     assert response.status_code == 200
-    assert "That does not match. Type “everything” exactly, capitals included." in text(response.content.decode())
+    assert "That does not match. Type “everything” exactly, capitals included." in text(
+        response.content.decode()
+    )
     assert _exists(cognito, pool_id)
     assert not AuditEvent.objects.filter(operation="DeleteIdentityPool").exists()
 

@@ -35,7 +35,9 @@ def _open(client, pool_id) -> str:
 
 
 def _review(client, pool_id, base: str, **fields):
-    return client.post(edit_url(pool_id), {**pool_form(**{"name": "everything", **SAME, **fields}), "base": base})
+    return client.post(
+        edit_url(pool_id), {**pool_form(**{"name": "everything", **SAME, **fields}), "base": base}
+    )
 
 
 def _save(client, pool_id, review_html: str, **headers):
@@ -63,12 +65,16 @@ def test_the_form_starts_from_the_pool_as_it_is(as_admin, pool_id):
 def test_the_developer_provider_name_is_read_only_once_set_and_says_why(as_admin, pool_id):
     html = as_admin.get(edit_url(pool_id)).content.decode()
 
-    assert re.search(rf'<input type="text" name="developer_provider_name" value="{DEVELOPER}"[^>]*disabled', html)
+    assert re.search(
+        rf'<input type="text" name="developer_provider_name" value="{DEVELOPER}"[^>]*disabled', html
+    )
     assert "does not let a developer provider name change or be removed once it is set" in html
 
 
 def test_saving_shows_the_differences_field_by_field_and_changes_nothing_yet(as_admin, pool_id, cognito):
-    response = _review(as_admin, pool_id, _open(as_admin, pool_id), name="everything v2", facebook="", amazon="amzn1.app")
+    response = _review(
+        as_admin, pool_id, _open(as_admin, pool_id), name="everything v2", facebook="", amazon="amzn1.app"
+    )
 
     html = response.content.decode()
     page = text(html)
@@ -77,7 +83,9 @@ def test_saving_shows_the_differences_field_by_field_and_changes_nothing_yet(as_
     assert f"Login provider {FACEBOOK} (Facebook) 1234567890 (none)" in page
     assert "Login provider www.amazon.com (Login with Amazon) (none) amzn1.app" in page
     assert "Guest access" not in page  # unchanged fields are not listed
-    assert '<button type="submit" name="step" value="save" class="button primary">Save changes</button>' in html
+    assert (
+        '<button type="submit" name="step" value="save" class="button primary">Save changes</button>' in html
+    )
     assert cognito.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolName"] == "everything"
 
 
@@ -97,7 +105,9 @@ def test_confirming_replaces_the_pool_and_keeps_what_the_form_does_not_show(as_a
     assert "AllowClassicFlow" not in pool
 
 
-@pytest.mark.parametrize(("start", "posted", "stored"), [(None, "off", False), (True, "", None), (False, "on", True)])
+@pytest.mark.parametrize(
+    ("start", "posted", "stored"), [(None, "off", False), (True, "", None), (False, "on", True)]
+)
 def test_classic_flow_moves_between_its_three_states(as_admin, make_pool, cognito, start, posted, stored):
     overrides = {} if start is None else {"AllowClassicFlow": start}
     pool_id = make_pool("classic", **overrides)
@@ -126,7 +136,8 @@ def test_back_to_the_form_keeps_the_changes(as_admin, pool_id):
     review = _review(as_admin, pool_id, _open(as_admin, pool_id), name="everything v2").content.decode()
 
     html = as_admin.post(
-        edit_url(pool_id), {"step": "back", "base": hidden(review, "base"), "proposal": hidden(review, "proposal")}
+        edit_url(pool_id),
+        {"step": "back", "base": hidden(review, "base"), "proposal": hidden(review, "proposal")},
     ).content.decode()
 
     assert 'name="name" value="everything v2"' in html
@@ -176,8 +187,14 @@ def test_a_change_made_after_the_form_was_opened_is_shown_instead_of_overwritten
 
     page = text(html)
     assert "The pool changed while you were editing" in page
-    assert "What changed meanwhile Field When you opened the form Now Pool name everything renamed elsewhere" in page
-    assert f"Your changes Field When you opened the form Yours Login provider {FACEBOOK} (Facebook) 1234567890 999" in page
+    assert (
+        "What changed meanwhile Field When you opened the form Now Pool name everything renamed elsewhere"
+        in page
+    )
+    assert (
+        f"Your changes Field When you opened the form Yours Login provider {FACEBOOK} (Facebook) 1234567890 999"
+        in page
+    )
     assert cognito.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolName"] == "renamed elsewhere"
 
 
@@ -286,7 +303,13 @@ def test_htmx_errors_stay_in_the_section(as_admin, pool_id):
 def test_htmx_save_from_the_edit_page_itself_goes_to_the_pool_page(as_admin, pool_id):
     review = _review(as_admin, pool_id, _open(as_admin, pool_id), name="everything v2").content.decode()
 
-    response = _save(as_admin, pool_id, review, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{edit_url(pool_id)}")
+    response = _save(
+        as_admin,
+        pool_id,
+        review,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{edit_url(pool_id)}",
+    )
 
     assert response["HX-Redirect"] == detail_url(pool_id)
 

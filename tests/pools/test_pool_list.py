@@ -176,12 +176,17 @@ def test_the_region_in_the_url_is_the_one_listed(as_viewer, two_regions):
     assert re.search(r'<option value="eu-west-1"\s+selected>', html)
 
 
-def test_a_region_the_console_is_not_configured_for_is_refused_with_the_regions_it_knows(as_viewer, two_regions):
+def test_a_region_the_console_is_not_configured_for_is_refused_with_the_regions_it_knows(
+    as_viewer, two_regions
+):
     response = as_viewer.get(POOLS, {"region": "mars-north-1"})
 
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Region “mars-north-1” is not one of this console&#x27;s regions (AWS_REGIONS: us-east-1, eu-west-1)." in html
+    assert (
+        "Region “mars-north-1” is not one of this console&#x27;s regions (AWS_REGIONS: us-east-1, eu-west-1)."
+        in html
+    )
     assert "<table" not in html
 
 
@@ -252,7 +257,9 @@ def test_a_regions_section_opened_without_htmx_leads_to_that_regions_list(as_vie
 
 
 def test_a_section_for_a_region_not_configured_says_so(as_viewer, two_regions):
-    html = as_viewer.get(reverse("pools:region", args=["ap-south-1"]), HTTP_HX_REQUEST="true").content.decode()
+    html = as_viewer.get(
+        reverse("pools:region", args=["ap-south-1"]), HTTP_HX_REQUEST="true"
+    ).content.decode()
 
     assert "Region “ap-south-1” is not one of this console" in html
 
@@ -267,14 +274,18 @@ def test_the_name_filter_finds_pools_on_every_page_it_walks(as_viewer, region):
     html = as_viewer.get(POOLS, {"q": "SHOP"}).content.decode()
 
     assert _names_shown(html) == ["the shop pool"]
-    assert "Searched 2 pages of the pools in us-east-1 (71 pools in this step): 1 name contains “SHOP”." in html
+    assert (
+        "Searched 2 pages of the pools in us-east-1 (71 pools in this step): 1 name contains “SHOP”." in html
+    )
     assert "That was the end of the list." in html
     assert "Search further" not in html
 
 
 def test_a_search_stopped_at_its_page_bound_offers_to_search_further(as_viewer, region, monkeypatch):
     monkeypatch.setattr("console.pools.views.SEARCH_PAGES", 1)
-    create_pools(region, [f"shop-{number:03d}" if number % 30 == 0 else f"pool-{number:03d}" for number in range(70)])
+    create_pools(
+        region, [f"shop-{number:03d}" if number % 30 == 0 else f"pool-{number:03d}" for number in range(70)]
+    )
 
     first = as_viewer.get(POOLS, {"q": "shop"}).content.decode()
     further = _next_link(first)

@@ -12,7 +12,13 @@ from tests.pools.helpers import detail_url, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_secret_logs")]
 
-EDIT_BUTTONS = ("Edit settings", "Edit roles and mappings", "Edit tags", "Delete pool", "Edit principal tags for")
+EDIT_BUTTONS = (
+    "Edit settings",
+    "Edit roles and mappings",
+    "Edit tags",
+    "Delete pool",
+    "Edit principal tags for",
+)
 STAFF = "arn:aws:iam::000000000000:role/staff"
 
 
@@ -27,7 +33,12 @@ def configured(cognito, pool_id):
                 "AmbiguousRoleResolution": "Deny",
                 "RulesConfiguration": {
                     "Rules": [
-                        {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "staff", "RoleARN": STAFF},
+                        {
+                            "Claim": "cognito:groups",
+                            "MatchType": "Contains",
+                            "Value": "staff",
+                            "RoleARN": STAFF,
+                        },
                         {"Claim": "email", "MatchType": "StartsWith", "Value": "ops@", "RoleARN": AUTH_ROLE},
                     ]
                 },
@@ -35,9 +46,14 @@ def configured(cognito, pool_id):
             GOOGLE: {"Type": "Token", "AmbiguousRoleResolution": "AuthenticatedRole"},
         },
     )
-    cognito.set_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=GOOGLE, UseDefaults=True)
     cognito.set_principal_tag_attribute_map(
-        IdentityPoolId=pool_id, IdentityProviderName=FACEBOOK, UseDefaults=False, PrincipalTags={"user": "sub"}
+        IdentityPoolId=pool_id, IdentityProviderName=GOOGLE, UseDefaults=True
+    )
+    cognito.set_principal_tag_attribute_map(
+        IdentityPoolId=pool_id,
+        IdentityProviderName=FACEBOOK,
+        UseDefaults=False,
+        PrincipalTags={"user": "sub"},
     )
     cognito.tag_resource(ResourceArn=pool_arn(pool_id), Tags={"team": "shop", "env": "prod"})
     return pool_id
@@ -50,7 +66,12 @@ def test_the_page_shows_every_section_of_the_pool(as_viewer, configured):
     page = text(html)
     assert response.status_code == 200
     assert html.count("<h1>") == 1
-    for heading in ("Settings", "Roles and role mappings", "Attributes for access control (principal tags)", "Tags"):
+    for heading in (
+        "Settings",
+        "Roles and role mappings",
+        "Attributes for access control (principal tags)",
+        "Tags",
+    ):
         assert f">{heading}</h2>" in html
     assert f"Pool id {configured}" in page
     assert f"ARN {pool_arn(configured)}" in page
@@ -87,14 +108,20 @@ def test_role_mappings_are_listed_per_provider_with_their_rules_in_order(as_view
         f"Cognito user pool {USER_POOL}:appclient1 Rules, first match wins: "
         f"cognito:groups Contains “staff” → {STAFF} email StartsWith “ops@” → {AUTH_ROLE} Deny the request"
     ) in page
-    assert f"Google {GOOGLE} From the token: cognito:preferred_role , or the only role in cognito:roles The authenticated role" in page
+    assert (
+        f"Google {GOOGLE} From the token: cognito:preferred_role , or the only role in cognito:roles The authenticated role"
+        in page
+    )
     assert f"Facebook {FACEBOOK} The default authenticated role —" in page
 
 
 def test_principal_tags_show_the_services_defaults_as_such_and_custom_maps(as_viewer, configured):
     page = text(as_viewer.get(detail_url(configured)).content.decode())
 
-    assert f"Google {GOOGLE} Uses the service's default mapping: Defaults the service applies Tag key Claim username sub client aud" in page
+    assert (
+        f"Google {GOOGLE} Uses the service's default mapping: Defaults the service applies Tag key Claim username sub client aud"
+        in page
+    )
     assert f"Facebook {FACEBOOK} Custom mapping: Tag key → claim Tag key Claim user sub" in page
     assert "Inactive: no principal tags." in page
 
@@ -111,7 +138,9 @@ def test_viewers_and_support_see_every_section_read_only(request, client_name, c
 
     for button in EDIT_BUTTONS:
         assert button not in html
-    assert "/edit" not in html and "/roles" not in html and "/tags" not in html and "/principal-tags" not in html
+    assert (
+        "/edit" not in html and "/roles" not in html and "/tags" not in html and "/principal-tags" not in html
+    )
 
 
 def test_admins_get_a_button_to_edit_each_section_in_place(as_admin, configured):
@@ -123,7 +152,9 @@ def test_admins_get_a_button_to_edit_each_section_in_place(as_admin, configured)
         assert f'hx-target="{target}"' in html
 
 
-def test_the_role_tester_is_offered_to_support_and_admins_not_viewers(as_viewer, as_support, as_admin, pool_id):
+def test_the_role_tester_is_offered_to_support_and_admins_not_viewers(
+    as_viewer, as_support, as_admin, pool_id
+):
     assert "Role-resolution tester" not in as_viewer.get(detail_url(pool_id)).content.decode()
     assert "Test role resolution" in as_support.get(detail_url(pool_id)).content.decode()
     assert "Test role resolution" in as_admin.get(detail_url(pool_id)).content.decode()

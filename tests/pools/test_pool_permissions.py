@@ -24,14 +24,18 @@ def _state(cognito, pool_id) -> tuple:
     return (
         cognito.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolName"],
         cognito.get_identity_pool_roles(IdentityPoolId=pool_id).get("Roles"),
-        cognito.get_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=GOOGLE)["UseDefaults"],
+        cognito.get_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=GOOGLE)[
+            "UseDefaults"
+        ],
         cognito.list_tags_for_resource(ResourceArn=pool_arn(pool_id))["Tags"],
     )
 
 
 @pytest.mark.parametrize("role", ["viewer", "support"])
 @pytest.mark.parametrize("url_name", CHANGING)
-def test_support_and_viewers_cannot_open_or_post_what_changes_a_pool(request, role, url_name, pool_id, cognito):
+def test_support_and_viewers_cannot_open_or_post_what_changes_a_pool(
+    request, role, url_name, pool_id, cognito
+):
     client = request.getfixturevalue(f"as_{role}")
     before = _state(cognito, pool_id)
     url = reverse(url_name, args=[pool_id])

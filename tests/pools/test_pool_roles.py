@@ -83,9 +83,19 @@ def test_roles_and_a_rules_mapping_are_saved_after_review(as_admin, pool_id, cog
             "AmbiguousRoleResolution": "Deny",
             "RulesConfiguration": {
                 "Rules": [
-                    {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "admins", "RoleARN": ADMINS},
+                    {
+                        "Claim": "cognito:groups",
+                        "MatchType": "Contains",
+                        "Value": "admins",
+                        "RoleARN": ADMINS,
+                    },
                     {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "staff", "RoleARN": STAFF},
-                    {"Claim": "email", "MatchType": "NotEqual", "Value": "nobody@example.com", "RoleARN": READERS},
+                    {
+                        "Claim": "email",
+                        "MatchType": "NotEqual",
+                        "Value": "nobody@example.com",
+                        "RoleARN": READERS,
+                    },
                 ]
             },
         },
@@ -94,7 +104,9 @@ def test_roles_and_a_rules_mapping_are_saved_after_review(as_admin, pool_id, cog
 
 
 def test_the_review_shows_each_role_and_mapping_before_and_after(as_admin, pool_id, cognito):
-    html = _post(as_admin, pool_id, _open(as_admin, pool_id), _rules_mapping(THREE_RULES[:1]), authenticated=AUTH_ROLE).content.decode()
+    html = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), _rules_mapping(THREE_RULES[:1]), authenticated=AUTH_ROLE
+    ).content.decode()
 
     page = text(html)
     assert f"Authenticated role (none) {AUTH_ROLE}" in page
@@ -114,7 +126,9 @@ def test_setting_roles_is_audited_with_before_and_after(as_admin, pool_id):
 
 
 def test_a_role_that_is_not_a_role_arn_is_refused_before_the_call(as_admin, pool_id, cognito):
-    html = _post(as_admin, pool_id, _open(as_admin, pool_id), authenticated="cognito-authenticated-role").content.decode()
+    html = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), authenticated="cognito-authenticated-role"
+    ).content.decode()
 
     assert field_error(html, "id_authenticated") == (
         "Authenticated role ARN must be an IAM role ARN, like arn:aws:iam::123456789012:role/name."
@@ -125,16 +139,25 @@ def test_a_role_that_is_not_a_role_arn_is_refused_before_the_call(as_admin, pool
 def test_a_mapping_for_a_provider_the_pool_does_not_have_is_refused_before_the_call(as_admin, pool_id):
     mappings = {"login.unknown.example": {"mode": "Token", "ambiguous": "Deny"}}
 
-    html = _post(as_admin, pool_id, _open(as_admin, pool_id), mappings, providers=[*PROVIDERS, "login.unknown.example"]).content.decode()
+    html = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), mappings, providers=[*PROVIDERS, "login.unknown.example"]
+    ).content.decode()
 
-    assert "login.unknown.example is not an identity provider of this pool, so it cannot have a role mapping" in text(html)
+    assert (
+        "login.unknown.example is not an identity provider of this pool, so it cannot have a role mapping"
+        in text(html)
+    )
     assert not AuditEvent.objects.filter(operation="SetIdentityPoolRoles").exists()
 
 
-def test_a_mapping_left_over_from_a_removed_provider_is_shown_and_can_be_removed(as_admin, make_pool, cognito):
+def test_a_mapping_left_over_from_a_removed_provider_is_shown_and_can_be_removed(
+    as_admin, make_pool, cognito
+):
     pool_id = make_pool("leftover")
     cognito.set_identity_pool_roles(
-        IdentityPoolId=pool_id, Roles={}, RoleMappings={FACEBOOK: {"Type": "Token", "AmbiguousRoleResolution": "Deny"}}
+        IdentityPoolId=pool_id,
+        Roles={},
+        RoleMappings={FACEBOOK: {"Type": "Token", "AmbiguousRoleResolution": "Deny"}},
     )
     pool = cognito.describe_identity_pool(IdentityPoolId=pool_id)
     pool.pop("ResponseMetadata")
@@ -142,7 +165,13 @@ def test_a_mapping_left_over_from_a_removed_provider_is_shown_and_can_be_removed
     remaining = [GOOGLE, USER_POOL_KEY, OIDC_ISSUER, SAML_ARN]
 
     form = as_admin.get(_url(pool_id)).content.decode()
-    kept = _post(as_admin, pool_id, hidden(form, "base"), {FACEBOOK: {"mode": "Token", "ambiguous": "Deny"}}, providers=[*remaining, FACEBOOK])
+    kept = _post(
+        as_admin,
+        pool_id,
+        hidden(form, "base"),
+        {FACEBOOK: {"mode": "Token", "ambiguous": "Deny"}},
+        providers=[*remaining, FACEBOOK],
+    )
     removed = _post(as_admin, pool_id, hidden(form, "base"), providers=[*remaining, FACEBOOK])
 
     assert "The pool no longer has this provider" in form
@@ -153,7 +182,9 @@ def test_a_mapping_left_over_from_a_removed_provider_is_shown_and_can_be_removed
 
 
 def test_the_services_refusal_is_shown_beside_the_mapping_it_names(as_admin, pool_id, cognito):
-    review = _post(as_admin, pool_id, _open(as_admin, pool_id), {FACEBOOK: {"mode": "Token", "ambiguous": "Deny"}}).content.decode()
+    review = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), {FACEBOOK: {"mode": "Token", "ambiguous": "Deny"}}
+    ).content.decode()
     # Facebook is removed from the pool between the review and the click on "Save changes".
     pool = cognito.describe_identity_pool(IdentityPoolId=pool_id)
     pool.pop("ResponseMetadata")
@@ -163,7 +194,10 @@ def test_the_services_refusal_is_shown_beside_the_mapping_it_names(as_admin, poo
 
     assert "The service refused the change (InvalidParameterException)" in html
     block = html[html.index(f"<code>{FACEBOOK}</code></legend>") :]
-    assert f"({FACEBOOK}) is not a valid RoleMapping ProviderName or is not a configured provider." in block[:2000]
+    assert (
+        f"({FACEBOOK}) is not a valid RoleMapping ProviderName or is not a configured provider."
+        in block[:2000]
+    )
 
 
 # --- the rules editor -------------------------------------------------------------------------
@@ -175,7 +209,10 @@ def _rule_values(html: str, block: int = 2) -> list[str]:
 
 
 def test_adding_a_rule_keeps_what_was_typed_and_focuses_the_new_rule(as_admin, pool_id):
-    data = {**roles_form(PROVIDERS, _rules_mapping(THREE_RULES[:2]), authenticated="arn:typed"), "base": _open(as_admin, pool_id)}
+    data = {
+        **roles_form(PROVIDERS, _rules_mapping(THREE_RULES[:2]), authenticated="arn:typed"),
+        "base": _open(as_admin, pool_id),
+    }
 
     html = as_admin.post(_url(pool_id), {**data, "row": "add:map-2-rule"}).content.decode()
 
@@ -226,10 +263,15 @@ def test_the_order_of_the_rules_decides_which_one_wins(as_admin, pool_id):
     _set(as_admin, pool_id, _rules_mapping(THREE_RULES[:2]), authenticated=AUTH_ROLE)
     first = _tester_says(as_admin, pool_id, claims)
 
-    data = {**roles_form(PROVIDERS, _rules_mapping(THREE_RULES[:2]), authenticated=AUTH_ROLE), "base": _open(as_admin, pool_id)}
+    data = {
+        **roles_form(PROVIDERS, _rules_mapping(THREE_RULES[:2]), authenticated=AUTH_ROLE),
+        "base": _open(as_admin, pool_id),
+    }
     reordered = as_admin.post(_url(pool_id), {**data, "row": "up:map-2-rule:1"}).content.decode()
     swapped = [THREE_RULES[1], THREE_RULES[0]]
-    review = _post(as_admin, pool_id, hidden(reordered, "base"), _rules_mapping(swapped), authenticated=AUTH_ROLE).content.decode()
+    review = _post(
+        as_admin, pool_id, hidden(reordered, "base"), _rules_mapping(swapped), authenticated=AUTH_ROLE
+    ).content.decode()
     _save(as_admin, pool_id, review)
     second = _tester_says(as_admin, pool_id, claims)
 
@@ -239,14 +281,22 @@ def test_the_order_of_the_rules_decides_which_one_wins(as_admin, pool_id):
 
 
 def test_choosing_rules_without_any_asks_for_one_and_shows_an_empty_rule(as_admin, pool_id):
-    html = _post(as_admin, pool_id, _open(as_admin, pool_id), {USER_POOL_KEY: {"mode": "Rules", "ambiguous": "Deny"}}).content.decode()
+    html = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), {USER_POOL_KEY: {"mode": "Rules", "ambiguous": "Deny"}}
+    ).content.decode()
 
-    assert group_errors(html, "map-2-rule") == "A rules mapping needs at least one rule: fill in the rule below."
+    assert (
+        group_errors(html, "map-2-rule") == "A rules mapping needs at least one rule: fill in the rule below."
+    )
     assert 'name="map-2-rule-0-claim"' in html
 
 
 def test_changing_the_role_selection_refreshes_the_form_with_the_rules_editor(as_admin, pool_id):
-    data = {**roles_form(PROVIDERS, {USER_POOL_KEY: {"mode": "Rules"}}), "base": _open(as_admin, pool_id), "step": "refresh"}
+    data = {
+        **roles_form(PROVIDERS, {USER_POOL_KEY: {"mode": "Rules"}}),
+        "base": _open(as_admin, pool_id),
+        "step": "refresh",
+    }
 
     response = as_admin.post(_url(pool_id), data, HTTP_HX_REQUEST="true")
 
@@ -271,7 +321,11 @@ def test_twenty_five_rules_are_accepted_and_the_twenty_sixth_refused(as_admin, p
 
 def test_the_add_button_is_disabled_at_the_limit(as_admin, pool_id):
     rules = [rule("custom:n", "Equals", str(number), STAFF) for number in range(25)]
-    data = {**roles_form(PROVIDERS, _rules_mapping(rules)), "base": _open(as_admin, pool_id), "step": "refresh"}
+    data = {
+        **roles_form(PROVIDERS, _rules_mapping(rules)),
+        "base": _open(as_admin, pool_id),
+        "step": "refresh",
+    }
 
     html = as_admin.post(_url(pool_id), data).content.decode()
 
@@ -296,7 +350,9 @@ def test_rule_fields_at_and_past_their_limits(as_admin, pool_id, subfield, limit
 
 
 def test_a_claim_with_a_space_is_refused_with_what_the_model_allows(as_admin, pool_id):
-    html = _post(as_admin, pool_id, _open(as_admin, pool_id), _rules_mapping([rule("my claim", "Equals", "x", STAFF)])).content.decode()
+    html = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), _rules_mapping([rule("my claim", "Equals", "x", STAFF)])
+    ).content.decode()
 
     assert field_error(html, "id_map-2-rule-0-claim") == (
         "Claim may contain only letters, accents and marks, symbols, numbers and punctuation."
@@ -305,12 +361,18 @@ def test_a_claim_with_a_space_is_refused_with_what_the_model_allows(as_admin, po
 
 def test_ten_mappings_are_accepted_and_the_eleventh_refused(as_admin, make_pool):
     logins = {f"login{number}.example": "app" for number in range(10)}
-    pool_id = make_pool("eleven providers", SupportedLoginProviders=logins, CognitoIdentityProviders=[], SamlProviderARNs=[])
+    pool_id = make_pool(
+        "eleven providers", SupportedLoginProviders=logins, CognitoIdentityProviders=[], SamlProviderARNs=[]
+    )
     keys = [*logins, OIDC_ISSUER]
     token = {"mode": "Token", "ambiguous": "Deny"}
 
-    refused = _post(as_admin, pool_id, _open(as_admin, pool_id), dict.fromkeys(keys, token), providers=keys).content.decode()
-    accepted = _post(as_admin, pool_id, _open(as_admin, pool_id), dict.fromkeys(keys[:10], token), providers=keys).content.decode()
+    refused = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), dict.fromkeys(keys, token), providers=keys
+    ).content.decode()
+    accepted = _post(
+        as_admin, pool_id, _open(as_admin, pool_id), dict.fromkeys(keys[:10], token), providers=keys
+    ).content.decode()
 
     assert "Role mappings: at most 10 are allowed; there are 11." in text(refused)
     assert "Review your changes" in accepted
@@ -325,7 +387,8 @@ def test_roles_changed_after_the_form_was_opened_are_shown_not_overwritten(as_ad
 
     conflict = _post(as_admin, pool_id, base, authenticated=AUTH_ROLE).content.decode()
     review = as_admin.post(
-        _url(pool_id), {"step": "reapply", "base": hidden(conflict, "base"), "proposal": hidden(conflict, "proposal")}
+        _url(pool_id),
+        {"step": "reapply", "base": hidden(conflict, "base"), "proposal": hidden(conflict, "proposal")},
     ).content.decode()
     _save(as_admin, pool_id, review)
 
@@ -341,7 +404,11 @@ def test_htmx_save_from_the_pool_page_puts_the_roles_section_back(as_admin, pool
     review = _post(as_admin, pool_id, _open(as_admin, pool_id), authenticated=AUTH_ROLE).content.decode()
 
     html = _save(
-        as_admin, pool_id, review, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{detail_url(pool_id)}"
+        as_admin,
+        pool_id,
+        review,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{detail_url(pool_id)}",
     ).content.decode()
 
     assert html.lstrip().startswith('<section id="section-roles"')

@@ -40,7 +40,9 @@ def test_the_form_lists_the_current_tags(as_admin, tagged):
 
 
 def test_tags_are_added_changed_and_removed(as_admin, tagged, cognito):
-    response = _save(as_admin, tagged, [{"key": "team", "value": "checkout"}, {"key": "owner", "value": "ana"}])
+    response = _save(
+        as_admin, tagged, [{"key": "team", "value": "checkout"}, {"key": "owner", "value": "ana"}]
+    )
 
     assert response.status_code == 302
     assert response.url == detail_url(tagged)
@@ -75,7 +77,9 @@ def test_fifty_tags_are_accepted_and_the_fifty_first_refused(as_admin, pool_id, 
     assert len(_tags(cognito, pool_id)) == 50
 
 
-@pytest.mark.parametrize(("subfield", "limit", "label"), [("key", 128, "Tag key"), ("value", 256, "Tag value")])
+@pytest.mark.parametrize(
+    ("subfield", "limit", "label"), [("key", 128, "Tag key"), ("value", 256, "Tag value")]
+)
 def test_keys_and_values_at_and_past_their_limits(as_admin, pool_id, subfield, limit, label):
     text_of = lambda length: ("wxyz " * length)[:length]  # noqa: E731 - spaces keep the log scan quiet
     row = {"key": "k", "value": "v"}
@@ -99,7 +103,9 @@ def test_a_key_with_the_reserved_aws_prefix_is_refused_with_the_services_reason(
 
 
 def test_a_key_listed_twice_is_refused(as_admin, pool_id):
-    html = _save(as_admin, pool_id, [{"key": "team", "value": "a"}, {"key": "team", "value": "b"}]).content.decode()
+    html = _save(
+        as_admin, pool_id, [{"key": "team", "value": "a"}, {"key": "team", "value": "b"}]
+    ).content.decode()
 
     assert group_errors(html, "tag") == "Tag keys must be unique; listed more than once: team."
 
@@ -107,7 +113,9 @@ def test_a_key_listed_twice_is_refused(as_admin, pool_id):
 def test_adding_a_row_keeps_the_typed_tags(as_admin, tagged):
     base = hidden(as_admin.get(_url(tagged)).content.decode(), "base")
 
-    html = as_admin.post(_url(tagged), {**rows("tag", [{"key": "typed", "value": "x"}]), "base": base, "row": "add:tag"}).content.decode()
+    html = as_admin.post(
+        _url(tagged), {**rows("tag", [{"key": "typed", "value": "x"}]), "base": base, "row": "add:tag"}
+    ).content.decode()
 
     assert 'name="tag-0-key" value="typed"' in html
     assert 'name="tag-1-key"' in html

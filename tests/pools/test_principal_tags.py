@@ -39,7 +39,9 @@ def test_the_form_starts_from_the_providers_map(as_admin, pool_id, cognito):
 
 
 def test_a_custom_map_is_saved(as_admin, pool_id, cognito):
-    response = _save(as_admin, pool_id, "custom", [{"key": "user", "claim": "sub"}, {"key": "app", "claim": "aud"}])
+    response = _save(
+        as_admin, pool_id, "custom", [{"key": "user", "claim": "sub"}, {"key": "app", "claim": "aud"}]
+    )
 
     assert response.status_code == 302
     assert response.url == detail_url(pool_id)
@@ -52,7 +54,9 @@ def test_the_services_defaults_are_chosen_and_shown_as_such(as_admin, pool_id, c
 
     page = text(as_admin.get(detail_url(pool_id)).content.decode())
     assert _map(cognito, pool_id)["UseDefaults"] is True
-    assert "Uses the service's default mapping: Defaults the service applies Tag key Claim username sub" in page
+    assert (
+        "Uses the service's default mapping: Defaults the service applies Tag key Claim username sub" in page
+    )
 
 
 def test_inactive_clears_the_map(as_admin, pool_id, cognito):
@@ -75,7 +79,10 @@ def test_fifty_tags_are_accepted_and_the_fifty_first_refused(as_admin, pool_id, 
     refused = _save(as_admin, pool_id, "custom", tags)
     accepted = _save(as_admin, pool_id, "custom", tags[:50])
 
-    assert group_errors(refused.content.decode(), "ptag") == "Principal tags: at most 50 are allowed; there are 51."
+    assert (
+        group_errors(refused.content.decode(), "ptag")
+        == "Principal tags: at most 50 are allowed; there are 51."
+    )
     assert accepted.status_code == 302
     assert len(_map(cognito, pool_id)["PrincipalTags"]) == 50
 
@@ -107,7 +114,9 @@ def test_a_provider_the_pool_does_not_have_is_refused(as_admin, pool_id):
     response = as_admin.get(_url(pool_id), {"provider": "login.unknown.example"})
 
     assert response.status_code == 404
-    assert "“login.unknown.example” is not an identity provider of pool “everything”." in text(response.content.decode())
+    assert "“login.unknown.example” is not an identity provider of pool “everything”." in text(
+        response.content.decode()
+    )
 
 
 def test_htmx_save_from_the_pool_page_puts_the_section_back(as_admin, pool_id):

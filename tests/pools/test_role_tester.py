@@ -52,7 +52,12 @@ def mapped(cognito, pool_id):
 
 
 def _test(client, pool_id, provider=USER_POOL, claims="", saml_roles="", custom_role_arn="", **headers):
-    data = {"provider": provider, "claims": claims, "saml_roles": saml_roles, "custom_role_arn": custom_role_arn}
+    data = {
+        "provider": provider,
+        "claims": claims,
+        "saml_roles": saml_roles,
+        "custom_role_arn": custom_role_arn,
+    }
     return client.post(_url(pool_id), data, **headers)
 
 
@@ -77,27 +82,35 @@ def test_a_pool_without_the_needed_role_answers_no_role(as_support, pool_id):
 
 
 def test_the_rule_that_matched_is_named_and_highlighted(as_support, mapped):
-    html = _test(as_support, mapped(), claims=_user_pool_claims(**{"custom:dept": "sales-emea"})).content.decode()
+    html = _test(
+        as_support, mapped(), claims=_user_pool_claims(**{"custom:dept": "sales-emea"})
+    ).content.decode()
 
     page = text(html)
     assert f"Role: {STAFF}" in page
     assert f"Rule 2 of the role mapping for {USER_POOL_KEY} matched (the first matching rule wins)." in page
     assert '<li class="matched"><code>custom:dept</code> StartsWith “sales”' in html
-    assert "Rule 1: cognito:groups Contains \"admins\" — claim cognito:groups is absent." in page
+    assert 'Rule 1: cognito:groups Contains "admins" — claim cognito:groups is absent.' in page
 
 
 def test_no_rule_matching_falls_back_to_the_authenticated_role_when_so_configured(as_support, mapped):
     page = text(_test(as_support, mapped("AuthenticatedRole"), claims=_user_pool_claims()).content.decode())
 
     assert f"Role: {AUTH_ROLE}" in page
-    assert f"Fallback: the pool's authenticated role, because the role mapping for {USER_POOL_KEY} decided nothing" in page
+    assert (
+        f"Fallback: the pool's authenticated role, because the role mapping for {USER_POOL_KEY} decided nothing"
+        in page
+    )
     assert "AmbiguousRoleResolution is AuthenticatedRole." in page
 
 
 def test_no_rule_matching_is_denied_when_so_configured(as_support, mapped):
     page = text(_test(as_support, mapped("Deny"), claims=_user_pool_claims()).content.decode())
 
-    assert f"Denied: NotAuthorizedException “The ambiguous role mapping rules for: {USER_POOL} denied this request.”" in page
+    assert (
+        f"Denied: NotAuthorizedException “The ambiguous role mapping rules for: {USER_POOL} denied this request.”"
+        in page
+    )
     assert "Denied: AmbiguousRoleResolution is Deny." in page
 
 
@@ -151,7 +164,10 @@ def test_a_jwt_is_decoded_and_only_its_claims_are_shown_back(as_support, mapped)
 @pytest.mark.parametrize(
     ("claims", "message"),
     [
-        ("{not json", "Claims: not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)."),
+        (
+            "{not json",
+            "Claims: not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2).",
+        ),
         ('["a"]', "Claims: paste a JSON object or a JWT (three parts separated by dots)."),
         ("a.b.c.d.e", "Claims: this is an encrypted token (JWE); paste its claims as JSON instead."),
         ("a.!!!.c", "Claims: the token's middle part is not base64url-encoded JSON."),
