@@ -55,7 +55,7 @@ def test_next_page_replaces_the_table_in_place_and_keeps_the_token_in_the_url(
 
     page.get_by_role("link", name="Next page").click()
 
-    expect(page).to_have_url(re.compile(r"/\?token=.+"))
+    expect(page).to_have_url(re.compile(r"/\?region=us-east-1&token=.+"))
     expect(page.locator("#pool-table tbody tr")).to_have_count(2)
     assert first_page | _pool_names_shown(page) == set(names)
     assert page.evaluate("window.stillTheSamePage") is True
@@ -76,7 +76,7 @@ def test_paging_after_the_session_ended_shows_the_login_page_not_a_form_in_the_t
 
     page.get_by_role("link", name="Next page").click()
 
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/%3Ftoken%3D.+"))
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/%3Fregion%3Dus-east-1%26token%3D.+"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#pool-table")).to_have_count(0)
 
