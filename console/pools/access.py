@@ -27,6 +27,8 @@ def pool_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, pool_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
         region = region_of(pool_id)
+        # The header's region selector shows the pool's region (accounts/context_processors.py).
+        request.console_region = region  # type: ignore[attr-defined]
         if region not in settings.AWS_REGIONS:
             context = {"pool_id": pool_id, "problem": region_problem(region)}
             return render(request, "pools/unavailable.html", context, status=404)

@@ -28,7 +28,7 @@ def pool_delete(request: HttpRequest, pool_id: str) -> HttpResponse:
         pool = describe_pool(pool_id)
     except aws_errors.CognitoError as exc:
         return gateway_error_page(request, pool_id, exc)
-    form = DestructiveConfirmForm(request.POST or None, expected_text=pool.name)
+    form = DestructiveConfirmForm(request.POST or None, expected_text=_expected_text(pool))
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -40,6 +40,12 @@ def pool_delete(request: HttpRequest, pool_id: str) -> HttpResponse:
     return render(
         request, "pools/delete.html", {"pool": pool, "form": form, "error": error, **_changes(pool)}
     )
+
+
+def _expected_text(pool: Pool) -> str:
+    # The typed confirmation loses surrounding spaces, and a name may be all spaces (the
+    # model's pattern allows it): then the pool id is what is typed.
+    return pool.name.strip() or pool.pool_id
 
 
 def _changes(pool: Pool) -> dict[str, object]:

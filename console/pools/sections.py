@@ -23,6 +23,7 @@ from console.aws.pools import (
 )
 
 from .providers import Provider, configured_providers, provider_label
+from .tester import TesterForm
 
 SECTIONS = ("settings", "roles", "principal_tags", "tags", "tester")
 
@@ -68,7 +69,6 @@ def settings_context(pool: Pool) -> dict[str, Any]:
         "pool_id": pool.pool_id,
         "providers": configured_providers(pool.settings),
         "login_rows": [(provider_label(key), key, value) for key, value in pool.settings.login_providers],
-        "console_region": pool.region,  # the header's region selector shows the pool's region
     }
     try:
         context["pool_arn"] = pool_arn(pool.pool_id)
@@ -103,8 +103,6 @@ def tags_context(pool: Pool) -> dict[str, Any]:
 
 
 def tester_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
-    from .tester import TesterForm
-
     if not has_perm(request.user, "lookup_identities"):
         return {}
     return {

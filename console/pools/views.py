@@ -73,7 +73,8 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     if asked not in settings.AWS_REGIONS:
         context.update(region_error=region_problem(asked), console_region=current_region(request))
         return render(request, "pools/list.html", context, status=400)
-    request.session["region"] = asked  # the default for the next visit without ?region=
+    if request.session.get("region") != asked:
+        request.session["region"] = asked  # the default for the next visit without ?region=
     context.update(_results(asked, query, request.GET.get("token") or None, _pages_before(request)))
     template = "pools/list.html#table" if request.htmx else "pools/list.html"
     return render(request, template, context)
@@ -81,6 +82,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("view_console")
+@vary_on_headers("HX-Request")
 def region_pools(request: HttpRequest, region: str) -> HttpResponse:
     """One region's section of the all-regions list (loaded by its own htmx request)."""
     query = request.GET.get("q", "").strip()

@@ -133,3 +133,14 @@ def test_the_pool_page_links_admins_to_deleting(as_admin, pool_id):
     html = as_admin.get(reverse("pools:detail", args=[pool_id])).content.decode()
 
     assert f'<a class="button danger" href="{_delete_url(pool_id)}">Delete pool</a>' in html
+
+
+def test_a_pool_named_only_with_spaces_is_confirmed_with_its_id(as_admin, make_pool, cognito):
+    pool_id = make_pool("   ")
+
+    page = text(as_admin.get(_delete_url(pool_id)).content.decode())
+    response = as_admin.post(_delete_url(pool_id), {"confirmation": pool_id, "reason": "cleanup"})
+
+    assert f"Type {pool_id} to confirm" in page
+    assert response.status_code == 302
+    assert not _exists(cognito, pool_id)
