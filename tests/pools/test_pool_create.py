@@ -365,3 +365,26 @@ def test_only_admins_may_open_or_post_the_form(request, client_name, cognito):
     assert client.get(NEW).status_code == 403
     assert client.post(NEW, pool_form(region="us-east-1")).status_code == 403
     assert _pools(cognito) == []
+
+
+def test_another_providers_key_at_and_past_its_limit(as_admin):
+    refused = _create(as_admin, others=[{"key": long_text(129), "value": "app"}])
+    accepted = _create(as_admin, others=[{"key": long_text(128), "value": "app"}])
+
+    assert field_error(refused.content.decode(), "id_other-0-key") == (
+        "Provider name may have at most 128 characters; this has 129."
+    )
+    assert accepted.status_code == 302
+
+
+def test_a_saml_arn_at_the_models_length_is_accepted_and_one_longer_refused(as_admin):
+    prefix = "arn:aws:iam::000000000000:saml-provider/"
+    at_limit = prefix + long_text(2048 - len(prefix)).replace("-", "_")
+
+    refused = _create(as_admin, saml=[{"arn": at_limit + "a"}])
+    accepted = _create(as_admin, saml=[{"arn": at_limit}])
+
+    assert field_error(refused.content.decode(), "id_saml-0-arn") == (
+        "SAML provider ARN may have at most 2048 characters; this has 2049."
+    )
+    assert accepted.status_code == 302

@@ -430,3 +430,22 @@ def test_only_admins_may_change_roles(request, client_name, pool_id, cognito):
     assert client.get(_url(pool_id)).status_code == 403
     assert client.post(_url(pool_id), roles_form(PROVIDERS, authenticated=AUTH_ROLE)).status_code == 403
     assert "Roles" not in cognito.get_identity_pool_roles(IdentityPoolId=pool_id)
+
+
+@pytest.mark.parametrize("where", ["authenticated", "rule"])
+def test_role_arns_at_and_past_the_models_length(as_admin, pool_id, where):
+    prefix = "arn:aws:iam::000000000000:role/"
+    at_limit = prefix + ("team/" * 500)[: 2048 - len(prefix)]
+    past = at_limit + "x"
+
+    def post(arn):
+        if where == "authenticated":
+            return _post(as_admin, pool_id, _open(as_admin, pool_id), authenticated=arn).content.decode()
+        return _post(
+            as_admin, pool_id, _open(as_admin, pool_id), _rules_mapping([rule("email", "Equals", "x", arn)])
+        ).content.decode()
+
+    field_id = "id_authenticated" if where == "authenticated" else "id_map-2-rule-0-role_arn"
+    label = "Authenticated role ARN" if where == "authenticated" else "Role ARN"
+    assert field_error(post(past), field_id) == f"{label} may have at most 2048 characters; this has 2049."
+    assert "Review your changes" in post(at_limit)
