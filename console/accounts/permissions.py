@@ -41,7 +41,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "reauth": {"GET": LOGIN, "POST": LOGIN},
     "set_region": {"POST": LOGIN},
     "healthz": {"GET": PUBLIC},
-    # Pools
+    # Pools: everyone with a role reads them; forms that change a pool are for admins only
+    # (their GET too: viewers and support get no forms they cannot use).
     "pools:list": {"GET": "view_console"},
     # Identities: browsing is for every role; finding a user's identity and seeing its developer
     # user ids and history is support's job (lookup_identities), as is unlinking; changing the
@@ -56,6 +57,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "identities:register_developer": {"GET": "edit_pools", "POST": "edit_pools"},
     # Support reproduces "can't sign in"; running it creates or touches identities (audited).
     "identities:signin_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
+    "pools:region": {"GET": "view_console"},
+    "pools:detail": {"GET": "view_console"},
+    "pools:new": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:edit": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:delete": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:roles": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:principal_tags": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:tags": {"GET": "edit_pools", "POST": "edit_pools"},
+    # The role-resolution tester changes nothing; support uses it to explain a user's role.
+    "pools:role_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     "audit:export": {"GET": "view_audit"},

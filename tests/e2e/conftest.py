@@ -112,6 +112,9 @@ def screenshot(page) -> Callable[[str], Path]:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        # Hiding the caret leaves style="" on every input; htmx's settle would copy that onto
+        # the swapped-in inputs, which the CSP (no inline styles) reports as a violation.
+        page.evaluate("document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
         return path
 
     return take
