@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import Pool, delete_pool, describe_pool
+from console.identities.lookup import forget_catalog
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -33,6 +34,7 @@ def pool_delete(request: HttpRequest, pool_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             delete_pool(pool_id, reason=form.cleaned_data["reason"], before=pool.settings)
+            forget_catalog()  # the support lookup's list of pools with a developer provider
         except aws_errors.CognitoError as exc:
             error = exc
         else:

@@ -25,6 +25,7 @@ from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
+from console.identities.lookup import forget_catalog
 
 from . import changes, sections
 from .access import back_to_pool, from_pool_page, gateway_error_page, pool_page
@@ -84,6 +85,7 @@ def pool_new(request: HttpRequest) -> HttpResponse:
         return _new_page(request, editor)
     try:
         pool = create_pool(editor.form.cleaned_data["region"], editor.settings())
+        forget_catalog()  # the support lookup's list of pools with a developer provider
     except aws_errors.CognitoError as exc:
         editor.place_service_error(exc)
         return _new_page(request, editor)
@@ -211,6 +213,7 @@ def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
         return _conflict(request, current, base, proposal)
     try:
         saved = update_pool(current.pool_id, proposal, before=current.settings)
+        forget_catalog()
     except aws_errors.CognitoError as exc:
         editor = PoolEditor.from_settings(proposal, developer_locked=current.settings.developer_provider_name)
         editor.place_service_error(exc)
