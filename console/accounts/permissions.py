@@ -37,6 +37,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "reauth": {"GET": LOGIN, "POST": LOGIN},
     "set_region": {"POST": LOGIN},
     "healthz": {"GET": PUBLIC},
+    "readyz": {"GET": PUBLIC},
     # Pools
     "pools:list": {"GET": "view_console"},
     # Audit trail
