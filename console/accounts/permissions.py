@@ -42,7 +42,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "pools:list": {"GET": "view_console"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
-    "audit:export": {"GET": "view_audit"},
+    # POST: a CSRF-protected form, so another site cannot make an admin's browser export.
+    "audit:export": {"POST": "view_audit"},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.regions import current_region
@@ -17,7 +17,7 @@ from console.aws.pools import list_pools_page
 PAGE_SIZE = 25
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
 @vary_on_headers("HX-Request")
