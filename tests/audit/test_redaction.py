@@ -122,6 +122,55 @@ def test_text_under_a_secret_key_is_replaced(key):
     assert redact({key: "value"}) == {key: REDACTED}
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "private_key",
+        "privateKey",
+        "Private-Key",
+        "api_key",
+        "API-Key",
+        "x-api-key",
+        "access_key",
+        "aws_access_key_id",
+        "AWS_SECRET_ACCESS_KEY",
+        "session-token",
+        "refresh_token",
+    ],
+)
+def test_secret_key_names_are_matched_whatever_their_case_and_separators(key):
+    assert redact({key: "value"}) == {key: REDACTED}
+    assert redact({"outer": {key: ["value"]}}) == {"outer": {key: REDACTED}}
+
+
+@pytest.mark.parametrize("key", ["logins", "LOGINS", "Logins"])
+def test_a_logins_map_in_any_case_keeps_its_providers_and_loses_its_tokens(key):
+    assert redact({key: {FACEBOOK: "fb-token", GOOGLE: "opaque-google-token"}}) == {
+        key: {FACEBOOK: REDACTED, GOOGLE: REDACTED}
+    }
+
+
+def test_a_console_action_given_these_shapes_stores_none_of_their_secrets():
+    # What a sign-in tester or a job might pass along: every shape at once.
+    secrets = ["pk-not-for-the-trail", "api-key-not-for-the-trail", "ak-not-for-the-trail", "fb-login-token"]
+    record_console_action(
+        "job.start",
+        request={
+            "private_key": secrets[0],
+            "api-key": secrets[1],
+            "Access_Key": secrets[2],
+            "logins": {FACEBOOK: secrets[3]},
+            "job": 3,
+        },
+    )
+
+    [event] = events()
+    stored = _stored(event)
+    assert not [secret for secret in secrets if secret in stored]
+    assert event.request["logins"] == {FACEBOOK: REDACTED}
+    assert event.request["job"] == 3
+
+
 def test_numbers_and_flags_under_token_named_keys_are_kept():
     request = {"TokenDuration": 900, "CognitoIdentityProviders": [{"ServerSideTokenCheck": True}]}
 
