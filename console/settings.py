@@ -6,6 +6,7 @@ configuration table) and has a safe default for development.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from datetime import timedelta
@@ -152,6 +153,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (the emulator over HTTP) can open the same test database.
     _name = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test-{_name.name}"))}
+
+# Audit events are written on a connection of their own to the same database
+# (console/audit/record.py), so that no rollback of the caller's transaction removes them.
+# In tests it mirrors "default": it reaches the test database, never the real one.
+DATABASES["audit"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": "default"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -61,7 +61,21 @@ def _redact_item(key: str, value: Any) -> Any:
 
 def scrub_text(text: str) -> str:
     """`text` with JWT-looking strings and AWS access key ids replaced (for messages too)."""
-    return _ACCESS_KEY_ID.sub(REDACTED, _JWT.sub(REDACTED, text))
+    return storable_text(_ACCESS_KEY_ID.sub(REDACTED, _JWT.sub(REDACTED, text)))
+
+
+def storable_text(text: str) -> str:
+    """`text` as every database stores it: NUL and unpaired surrogates become U+FFFD.
+
+    PostgreSQL refuses both (in text and in JSON), and a failed call's request may hold them.
+    """
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 def diff(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.urls import get_resolver
 
 from console.audit.actor import audit_actor
@@ -50,10 +51,48 @@ def test_deleting_a_user_keeps_their_events_and_their_name(django_user_model):
     with audit_actor(user.username, user=user):
         record_console_action("job.start")
 
+    user_id = user.pk
+
+    # Changes no event (on PostgreSQL the table refuses UPDATE: see below).
     user.delete()
 
     event = AuditEvent.objects.get(operation="job.start")
-    assert (event.actor, event.actor_user) == ("leaver", None)
+    assert (event.actor, event.actor_user_id) == ("leaver", user_id)
+    assert not django_user_model.objects.filter(pk=event.actor_user_id).exists()
+
+
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger is installed on PostgreSQL only (CI runs there)")
+
+
+def test_on_postgresql_the_database_itself_refuses_an_update(event):
+    _postgresql_only()
+    table = AuditEvent._meta.db_table
+
+    # Raw SQL, as any other client of the database (or a bug around the ORM) would send it.
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET outcome = 'error' WHERE id = %s", [event.pk])
+
+    assert AuditEvent.objects.get(pk=event.pk).outcome == "success"
+
+
+def test_on_postgresql_the_database_itself_refuses_a_delete(event):
+    _postgresql_only()
+    table = AuditEvent._meta.db_table
+
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
+
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_no_url_edits_or_deletes_events():

@@ -12,6 +12,7 @@ from console.audit.redact import REDACTED, diff, redact
 from console.aws import errors
 from console.aws.calls import call
 from tests.cognito import DEVELOPER, FACEBOOK, GOOGLE, pool_arn
+from tests.secrets_scan import assert_no_secrets
 
 from .conftest import events
 
@@ -58,6 +59,51 @@ def test_the_token_cognito_answers_with_is_not_stored(make_pool, region):
 
     [event] = events()
     assert answer["Token"] not in _stored(event)
+
+
+@pytest.fixture
+def guest_pool(cognito, make_pool) -> str:
+    pool = make_pool()
+    cognito.set_identity_pool_roles(
+        IdentityPoolId=pool, Roles={"unauthenticated": "arn:aws:iam::000000000000:role/cognito-guest"}
+    )
+    return pool
+
+
+def test_get_id_is_recorded_without_the_login_token(guest_pool, region):
+    answer = call(region, "get_id", IdentityPoolId=guest_pool, Logins={GOOGLE: PROVIDER_TOKEN})
+
+    [event] = events()
+    assert (event.operation, event.identity_id) == ("GetId", answer["IdentityId"])
+    assert event.request["Logins"] == {GOOGLE: REDACTED}
+    assert PROVIDER_TOKEN not in _stored(event)
+
+
+def test_credentials_answered_by_get_credentials_for_identity_are_never_stored(cognito, guest_pool, region):
+    identity = cognito.get_id(IdentityPoolId=guest_pool)["IdentityId"]
+
+    answer = call(region, "get_credentials_for_identity", IdentityId=identity)
+
+    [event] = events()
+    assert event.operation == "GetCredentialsForIdentity"
+    credentials = answer["Credentials"]
+    stored = _stored(event)
+    for secret in (credentials["AccessKeyId"], credentials["SecretKey"], credentials["SessionToken"]):
+        assert secret not in stored
+    assert_no_secrets(stored)
+
+
+def test_the_token_answered_by_get_open_id_token_is_never_stored(cognito, make_pool, region):
+    pool = make_pool()
+    identity = cognito.get_id(IdentityPoolId=pool, Logins={FACEBOOK: "fb-token"})["IdentityId"]
+
+    answer = call(region, "get_open_id_token", IdentityId=identity, Logins={FACEBOOK: "fb-token"})
+
+    [event] = events()
+    assert event.operation == "GetOpenIdToken"
+    assert answer["Token"] not in _stored(event)
+    assert "fb-token" not in _stored(event)
+    assert_no_secrets(_stored(event))
 
 
 def test_unlinking_keeps_the_provider_removed_but_not_the_token(cognito, make_pool, region):
