@@ -185,6 +185,12 @@ EMULATOR_VERIFY_TOKENS = os.environ.get("EMULATOR_VERIFY_TOKENS", "trust")
 EMULATOR_JWKS_FILE = os.environ.get("EMULATOR_JWKS_FILE", "")
 # SigV4 verification: "AKID:SECRET,AKID2:SECRET2". Empty (the default): any request is served.
 EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
+# `manage.py emulator` answers only requests whose Host is one of these (ALLOWED_HOSTS syntax:
+# ".example.com" for a domain and its subdomains, "*" for any), so a web page reached under
+# another name (DNS rebinding) cannot use it; and sends CORS headers only to these origins
+# ("http://localhost:*": that scheme and host on any port; "*": any origin).
+EMULATOR_ALLOWED_HOSTS = env_list("EMULATOR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+EMULATOR_CORS_ORIGINS = env_list("EMULATOR_CORS_ORIGINS", "http://localhost:*,http://127.0.0.1:*")
 # Simulated request-rate quotas (TooManyRequestsException), per account, region and operation;
 # EMULATOR_QUOTA_OVERRIDES="GetId=50,ListIdentities=20" changes rates (requests per second).
 EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
