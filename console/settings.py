@@ -220,7 +220,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 REAUTH_MAX_AGE_SECONDS = int(os.environ.get("REAUTH_MAX_AGE_SECONDS", "300"))
 
 # Sign-in throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from
-# one address lock that pair out for LOGIN_COOLOFF_MINUTES (`manage.py axes_reset` unlocks).
+# one address (one /64 for IPv6) lock that pair out for LOGIN_COOLOFF_MINUTES, and
+# LOGIN_ADDRESS_FAILURE_LIMIT for any usernames lock the address (`manage.py axes_reset` unlocks).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -230,7 +231,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "console.accounts.views.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "console.audit.actor.client_ip"  # the same client address as the audit trail
+# The audit trail's client address, as its /64 network for IPv6 (console/accounts/throttling.py).
+AXES_CLIENT_IP_CALLABLE = "console.accounts.throttling.throttle_address"
+# Also locks an address after LOGIN_ADDRESS_FAILURE_LIMIT failures for any usernames (password spraying).
+AXES_HANDLER = "console.accounts.throttling.AddressLimitedHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner from every process
 
