@@ -104,6 +104,8 @@ def _tester_with_provider_named(client: Client, payload: str, region: str) -> Ht
     _, pool_id = _developer_pool(region)
     url = reverse("identities:signin_tester", args=[pool_id])
     return client.post(url, {"flow": "provider", "provider": payload[:128], "provider_token": "x"})
+
+
 def _hostile_pool(region: str, payload: str) -> str:
     """A pool whose tags, principal tags and role-mapping rule carry the payload; its id."""
     client = build_client(region, "local")

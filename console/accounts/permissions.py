@@ -41,6 +41,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "reauth": {"GET": LOGIN, "POST": LOGIN},
     "set_region": {"POST": LOGIN},
     "healthz": {"GET": PUBLIC},
+    "readyz": {"GET": PUBLIC},
     # Pools: everyone with a role reads them; forms that change a pool are for admins only
     # (their GET too: viewers and support get no forms they cannot use).
     "pools:list": {"GET": "view_console"},
@@ -69,7 +70,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "pools:role_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
-    "audit:export": {"GET": "view_audit"},
+    # POST: a CSRF-protected form, so another site cannot make an admin's browser export.
+    "audit:export": {"POST": "view_audit"},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

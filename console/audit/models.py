@@ -19,8 +19,7 @@ def _refuse(what: str) -> NoReturn:
 
 
 class AuditEventQuerySet(models.QuerySet):
-    # Deleting a user still works: Django clears `actor_user` through the model's base
-    # manager, a plain QuerySet; the actor's name stays on the event.
+    # The ORM's lock; on PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002).
     def update(self, **kwargs: Any) -> NoReturn:
         _refuse("update")
 
@@ -44,10 +43,18 @@ def _keyset_index(name: str, *fields: str) -> models.Index:
 
 class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # The name is kept as text so that it survives the user's deletion (the link does not).
+    # The name is kept as text so that it survives the user's deletion. The user's id is kept as
+    # it was: no foreign-key constraint and nothing done on delete, because clearing it would be
+    # an UPDATE, which the table refuses on PostgreSQL (migration 0002), and because an event may
+    # be written on its own connection before the caller's transaction has committed the user.
     actor = models.CharField(max_length=200)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     region = models.CharField(max_length=32, blank=True)

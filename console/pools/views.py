@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.regions import current_region
@@ -58,7 +58,7 @@ def _pages_before(request: HttpRequest) -> int:
     return int(pages) if pages.isdigit() and len(pages) < 7 else 0
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
 @vary_on_headers("HX-Request")

@@ -37,9 +37,31 @@ def index_existing_events(apps, schema_editor):
         last = batch[-1].id
 
 
+# The index is part of the trail: on PostgreSQL the same trigger function as audit_auditevent's
+# (migration 0002) refuses every UPDATE and DELETE of its rows.
+FUNCTION = "audit_auditevent_append_only"
+TRIGGER = "audit_auditeventidentity_append_only"
+
+
+def _add_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    table = schema_editor.quote_name(apps.get_model("audit", "AuditEventIdentity")._meta.db_table)
+    schema_editor.execute(
+        f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
+    )
+
+
+def _drop_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    table = schema_editor.quote_name(apps.get_model("audit", "AuditEventIdentity")._meta.db_table)
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
+
+
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0001_initial"),
+        ("audit", "0002_append_only"),
     ]
 
     operations = [
@@ -72,4 +94,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(index_existing_events, migrations.RunPython.noop),
+        migrations.RunPython(_add_trigger, _drop_trigger),
     ]
