@@ -236,7 +236,7 @@ EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
 EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 
 # Identity lookups ask every pool with a developer provider: at most this many calls at once.
-LOOKUP_WORKERS = int(os.environ.get("LOOKUP_WORKERS", "4"))
+LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
 # records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.
@@ -278,7 +278,7 @@ AXES_LOCKOUT_CALLABLE = "console.accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "console.accounts.throttling.throttle_address"
 # Also locks an address after LOGIN_ADDRESS_FAILURE_LIMIT failures for any usernames (password spraying).
 AXES_HANDLER = "console.accounts.throttling.AddressLimitedHandler"
-LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner from every process
 
