@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import console as console_pages
 from bench.measure import Rate, median, rate, timed
 from bench.servers import ROOT, moto_server, our_server, trivial_server
 
@@ -40,10 +41,11 @@ class Plan:
     first_pages: int
     positions: int
     pages_per_position: int
+    console_samples: int
 
 
-FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5)
-QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4)
+FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40)
+QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12)
 
 
 @dataclass
@@ -123,6 +125,8 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
         our_lists = _our_list_latencies(urls["http"], pools, plan)
     _list_lines(report, our_lists, moto_lists)
     _target_lines(report, rates, our_lists)
+    # The console's own pages on the same pools (identity browser, identity page, lookup).
+    console_pages.run([(pool.size, pool.pool_id) for pool in pools], plan.console_samples, report.line)
 
 
 # --- GetId -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ configuration table) and has a safe default for development.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from datetime import timedelta
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
     "console.accounts",
     "console.safeguards",
     "console.audit",
+    "console.identities",
     "console.emulator",
     "console.localrun",
     "console.jobs",
@@ -186,6 +188,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (the emulator over HTTP) can open the same test database.
     _name = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test-{_name.name}"))}
+
+# Audit events are written on a connection of their own to the same database
+# (console/audit/record.py), so that no rollback of the caller's transaction removes them.
+# In tests it mirrors "default": it reaches the test database, never the real one.
+DATABASES["audit"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": "default"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -256,6 +263,12 @@ if EMULATOR_VERIFY_TOKENS == "jwks" and not Path(EMULATOR_JWKS_FILE).is_file():
     )
 # SigV4 verification: "AKID:SECRET,AKID2:SECRET2". Empty (the default): any request is served.
 EMULATOR_ACCESS_KEYS = env_pairs("EMULATOR_ACCESS_KEYS", ":")
+# `manage.py emulator` answers only requests whose Host is one of these (ALLOWED_HOSTS syntax:
+# ".example.com" for a domain and its subdomains, "*" for any), so a web page reached under
+# another name (DNS rebinding) cannot use it; and sends CORS headers only to these origins
+# ("http://localhost:*": that scheme and host on any port; "*": any origin).
+EMULATOR_ALLOWED_HOSTS = env_list("EMULATOR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+EMULATOR_CORS_ORIGINS = env_list("EMULATOR_CORS_ORIGINS", "http://localhost:*,http://127.0.0.1:*")
 # Simulated request-rate quotas (TooManyRequestsException), per account, region and operation;
 # EMULATOR_QUOTA_OVERRIDES="GetId=50,ListIdentities=20" changes rates (requests per second).
 EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
@@ -268,6 +281,8 @@ EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 COGNITO_RATE_LIMITER = env_bool("COGNITO_RATE_LIMITER", True)
 COGNITO_RATE_LIMITS = env_rates("COGNITO_RATE_LIMITS")
 COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 5)
+# Identity lookups ask every pool with a developer provider: at most this many calls at once.
+LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
 # records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.
@@ -294,7 +309,8 @@ CSRF_FAILURE_VIEW = "console.errorpages.csrf_failure"
 REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300)
 
 # Sign-in throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from
-# one address lock that pair out for LOGIN_COOLOFF_MINUTES (`manage.py axes_reset` unlocks).
+# one address (one /64 for IPv6) lock that pair out for LOGIN_COOLOFF_MINUTES, and
+# LOGIN_ADDRESS_FAILURE_LIMIT for any usernames lock the address (`manage.py axes_reset` unlocks).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -304,7 +320,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "console.accounts.views.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "console.audit.actor.client_ip"  # the same client address as the audit trail
+# The audit trail's client address, as its /64 network for IPv6 (console/accounts/throttling.py).
+AXES_CLIENT_IP_CALLABLE = "console.accounts.throttling.throttle_address"
+# Also locks an address after LOGIN_ADDRESS_FAILURE_LIMIT failures for any usernames (password spraying).
+AXES_HANDLER = "console.accounts.throttling.AddressLimitedHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner from every process
 
@@ -329,13 +349,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT > 0:
+        # Only a proxy of ours may say the client used HTTPS: without one, a client could send
+        # X-Forwarded-Proto itself and skip the redirect.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy: only this site's own scripts and styles.
 CONTENT_SECURITY_POLICY = {
@@ -389,5 +412,8 @@ LOGGING = {
         # At DEBUG Django logs every SQL statement with its parameters, which would put the
         # emulator's signing key and login subjects in the log.
         "django.db.backends": {"level": "INFO"},
+        # At DEBUG Django logs every template variable a page leaves unset, with a dump of the
+        # whole context: page tokens, developer user ids, whatever the page holds.
+        "django.template": {"level": "INFO"},
     },
 }

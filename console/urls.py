@@ -10,8 +10,10 @@ urlpatterns = [
     path("accounts/reauth/", safeguard_views.reauth, name="reauth"),
     path("region/", account_views.set_region, name="set_region"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("audit/", include("console.audit.urls")),
     path("jobs/", include("console.jobs.urls")),
+    path("", include("console.identities.urls")),
     path("", include("console.pools.urls")),
 ]
 

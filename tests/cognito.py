@@ -118,13 +118,14 @@ def pool_arn(pool_id: str, region: str = REGION) -> str:
     return f"arn:aws:cognito-identity:{region}:{django_settings.EMULATOR_ACCOUNT_ID}:identitypool/{pool_id}"
 
 
-def in_process_client(
+def one_attempt_client(
+    endpoint_url: str,
     region: str = REGION,
     key: str | None = LOCAL_ACCESS_KEY,
     secret: str | None = LOCAL_SECRET_KEY,
     retries: dict[str, Any] | None = None,
 ) -> Any:
-    """A boto3 client answered in-process, signing with `key`/`secret` (None: unsigned).
+    """A boto3 client for `endpoint_url`, signing with `key`/`secret` (None: unsigned).
 
     One attempt unless `retries` says otherwise: botocore would retry throttling and
     LimitExceededException, hiding the answer a test looks for.
@@ -132,14 +133,24 @@ def in_process_client(
     options: dict[str, Any] = {"retries": retries or {"mode": "standard", "total_max_attempts": 1}}
     if key is None:
         options["signature_version"] = botocore.UNSIGNED
-    client = boto3.session.Session().client(
+    return boto3.session.Session().client(
         "cognito-identity",
         region_name=region,
-        endpoint_url=LOCAL_ENDPOINT,
+        endpoint_url=endpoint_url,
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         config=Config(**options),
     )
+
+
+def in_process_client(
+    region: str = REGION,
+    key: str | None = LOCAL_ACCESS_KEY,
+    secret: str | None = LOCAL_SECRET_KEY,
+    retries: dict[str, Any] | None = None,
+) -> Any:
+    """Like `one_attempt_client`, answered in-process by the embedded service."""
+    client = one_attempt_client(LOCAL_ENDPOINT, region, key, secret, retries)
     client.meta.events.register("before-send.cognito-identity", dispatch_in_process)
     return client
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connections
 from django.test import Client
 
 from console.aws.clients import build_client, reset_clients
@@ -65,6 +66,12 @@ def _stop(process: subprocess.Popen[bytes], folder: Path) -> None:
 
 settings.REDIS_URL = _test_redis_url(_redis_server_for_tests(), os.environ.get("TEST_REDIS_DB", "15"))
 settings.CELERY_BROKER_URL = settings.REDIS_URL
+# Threads that serve requests in this process (pytest-django's live server, one thread per
+# kept-alive browser connection) close their database connection when each request ends,
+# instead of keeping it for DB_CONN_MAX_AGE: a kept one outlived the tests and stopped
+# PostgreSQL from dropping the test database (tests/test_live_server_connections.py).
+for _alias in connections:
+    connections.settings[_alias]["CONN_MAX_AGE"] = 0
 # Tests create many users; the production hasher would spend a quarter second on each.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -41,6 +41,7 @@ def test_the_trivial_floor_server_starts_and_answers_a_canned_get_id():
     finally:
         process.terminate()
         process.wait(timeout=10)
+        process.stdout.close()
 
 
 def test_the_benchmark_explains_its_options():

@@ -8,11 +8,15 @@ the page must show for it.
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +25,7 @@ from console.audit.record import record_console_action
 from console.aws.clients import build_client
 from console.jobs import runner
 from console.jobs.models import Draft, Item
+from tests.cognito import AUTH_ROLE, DEVELOPER, GOOGLE, full_pool_settings
 from tests.secrets_scan import assert_no_secrets
 from tests.xss import PAYLOADS, assert_rendered_as_text
 
@@ -72,6 +77,96 @@ def _audit_event(client: Client, payload: str, region: str) -> HttpResponse:
     return client.get(reverse("audit:list"))
 
 
+def _developer_pool(region: str) -> tuple[object, str]:
+    client = build_client(region, "local")
+    pool_id = client.create_identity_pool(**full_pool_settings(IdentityPoolName="escaping"))["IdentityPoolId"]
+    return client, pool_id
+
+
+def _identity_page_with_developer_user(client: Client, payload: str, region: str) -> HttpResponse:
+    cognito, pool_id = _developer_pool(region)
+    identity = cognito.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool_id, Logins={DEVELOPER: payload}
+    )["IdentityId"]
+    return client.get(reverse("identities:detail", args=[identity]), {"pool": pool_id})
+
+
+def _lookup_of(client: Client, payload: str, region: str, **headers) -> HttpResponse:
+    cache.clear()  # the lookup keeps pool lists for a minute; other tests' pools are gone
+    _developer_pool(region)
+    return client.get(reverse("identities:lookup"), {"q": payload}, **headers)
+
+
+def _browser_with_developer_login(client: Client, payload: str, region: str) -> HttpResponse:
+    cognito, pool_id = _developer_pool(region)
+    cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEVELOPER: payload})
+    return client.get(reverse("identities:browser", args=[pool_id]))
+
+
+def _tester_with_provider_named(client: Client, payload: str, region: str) -> HttpResponse:
+    _, pool_id = _developer_pool(region)
+    url = reverse("identities:signin_tester", args=[pool_id])
+    return client.post(url, {"flow": "provider", "provider": payload[:128], "provider_token": "x"})
+
+
+def _hostile_pool(region: str, payload: str) -> str:
+    """A pool whose tags, principal tags and role-mapping rule carry the payload; its id."""
+    client = build_client(region, "local")
+    pool_id = client.create_identity_pool(**full_pool_settings(IdentityPoolTags={payload[:128]: payload}))[
+        "IdentityPoolId"
+    ]
+    client.set_principal_tag_attribute_map(
+        IdentityPoolId=pool_id,
+        IdentityProviderName=GOOGLE,
+        UseDefaults=False,
+        PrincipalTags={payload[:128]: payload},
+    )
+    rule = {"Claim": "custom:x", "MatchType": "Equals", "Value": payload[:128], "RoleARN": AUTH_ROLE}
+    client.set_identity_pool_roles(
+        IdentityPoolId=pool_id,
+        Roles={"authenticated": AUTH_ROLE},
+        RoleMappings={
+            GOOGLE: {
+                "Type": "Rules",
+                "AmbiguousRoleResolution": "Deny",
+                "RulesConfiguration": {"Rules": [rule]},
+            }
+        },
+    )
+    return pool_id
+
+
+def _pool_page(client: Client, payload: str, region: str, **headers) -> HttpResponse:
+    return client.get(reverse("pools:detail", args=[_hostile_pool(region, payload)]), **headers)
+
+
+def _pool_form(client: Client, payload: str, region: str, name: str) -> HttpResponse:
+    return client.get(reverse(name, args=[_hostile_pool(region, payload)]))
+
+
+def _tester(client: Client, payload: str, region: str) -> HttpResponse:
+    pool_id = _hostile_pool(region, payload)
+    claims = json.dumps({"sub": "u", "custom:x": payload, payload: payload})
+    data = {"provider": GOOGLE, "claims": claims, "saml_roles": payload, "custom_role_arn": ""}
+    return client.post(reverse("pools:role_tester", args=[pool_id]), data)
+
+
+def _service_message_beside_a_field(client: Client, payload: str, region: str) -> HttpResponse:
+    # The service quotes a refused ARN in its message; the account number makes it refuse.
+    data = {"name": "hostile", "region": region, "oidc-0-arn": f"arn:aws:iam::12345:oidc-provider/{payload}"}
+    return client.post(reverse("pools:new"), data)
+
+
+def _edit_review(client: Client, payload: str, region: str) -> HttpResponse:
+    pool_id = build_client(region, "local").create_identity_pool(
+        IdentityPoolName="hostile", AllowUnauthenticatedIdentities=False
+    )["IdentityPoolId"]
+    page = client.get(reverse("pools:edit", args=[pool_id])).content.decode()
+    base = html.unescape(re.search(r'name="base" value="([^"]*)"', page).group(1))
+    data = {"name": "hostile", "base": base, "other-0-key": payload[:128], "other-0-value": "app"}
+    return client.post(reverse("pools:edit", args=[pool_id]), data)
+
+
 def _job_carrying(client: Client, payload: str, region: str) -> HttpResponse:
     user = get_user_model().objects.get(username="alice-admin")
     targets = [runner.Target(1, payload, payload)]
@@ -120,6 +215,38 @@ CASES = [
         lambda payload: payload,
     ),
     Case("audit: an event carrying the payload", _audit_event),
+    Case("identity page: a developer user id", _identity_page_with_developer_user, lambda payload: payload),
+    Case("lookup: the developer user id searched for", _lookup_of, lambda payload: payload),
+    Case(
+        "lookup (htmx fragment): the developer user id searched for",
+        lambda client, payload, region: _lookup_of(client, payload, region, HTTP_HX_REQUEST="true"),
+        lambda payload: payload,
+    ),
+    Case("identity browser: a pool with a developer login", _browser_with_developer_login),
+    Case("sign-in tester: the provider name typed", _tester_with_provider_named),
+    Case(
+        "pools: the name filter typed back",
+        lambda client, payload, region: client.get(reverse("pools:list"), {"q": payload}),
+        lambda payload: payload.strip(),
+    ),
+    Case("pool page: tags, principal tags and a rule's value", _pool_page),
+    Case(
+        "pool page (htmx section): roles",
+        lambda client, payload, region: _pool_page(
+            client, payload, region, HTTP_HX_REQUEST="true", data={"section": "roles"}
+        ),
+    ),
+    Case(
+        "roles form: a rule's value",
+        lambda client, payload, region: _pool_form(client, payload, region, "pools:roles"),
+    ),
+    Case(
+        "tags form: keys and values",
+        lambda client, payload, region: _pool_form(client, payload, region, "pools:tags"),
+    ),
+    Case("role tester: claims in the trace", _tester),
+    Case("create form: the service's message beside the field", _service_message_beside_a_field),
+    Case("edit review: a provider key in the diff", _edit_review, lambda payload: payload[:128]),
     Case(
         "jobs: the filters typed back",
         lambda client, payload, region: client.get(reverse("jobs:list"), {"who": payload}),

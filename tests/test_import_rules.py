@@ -16,8 +16,9 @@ from django.conf import settings
 CONSOLE = Path(settings.BASE_DIR) / "console"
 EMULATOR = "console.emulator"
 GATEWAY = "console.aws"
-# Outside the apps and shared on purpose: the pure role-resolution function both sides call.
-SHARED_WITH_EMULATOR = {"console.roleresolution"}
+# Outside the apps and shared on purpose: the pure role-resolution function both sides call,
+# and the Java-regex translation both use to check values against the service model.
+SHARED_WITH_EMULATOR = {"console.roleresolution", "console.javaregex"}
 
 
 def _module_name(path: Path) -> str:

@@ -15,7 +15,7 @@ from tests.urls_helper import all_pages
 
 # Only these may be seen without signing in (by URL name). Stated here on purpose, apart from
 # the permission matrix: making a page public must change both.
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "readyz"}
 
 PROTECTED = [page for page in all_pages() if page.name not in PUBLIC]
 
@@ -29,7 +29,7 @@ def _assert_sent_to_login(response, url: str) -> None:
 
 def test_the_url_walk_finds_the_known_pages():
     names = {page.name for page in all_pages()}
-    assert {"login", "logout", "set_region", "healthz", "pools:list"} <= names
+    assert {"login", "logout", "set_region", "healthz", "readyz", "pools:list"} <= names
 
 
 @pytest.mark.parametrize("page", PROTECTED, ids=lambda page: page.name)

@@ -82,9 +82,10 @@ def test_every_entry_names_known_methods_and_requirements():
         assert not unknown, f"{url_name}: {unknown} is neither public, login nor a permission codename"
 
 
-def test_the_audit_pages_are_for_admins_only_and_get_only():
-    for url_name in ("audit:list", "audit:export"):
-        assert MATRIX[url_name] == {"GET": "view_audit"}
+def test_the_audit_pages_are_for_admins_only_and_read_only():
+    assert MATRIX["audit:list"] == {"GET": "view_audit"}
+    # A POST form, so that another site cannot start an export; it writes nothing but its own event.
+    assert MATRIX["audit:export"] == {"POST": "view_audit"}
     assert [role for role, granted in ROLE_PERMISSIONS.items() if "view_audit" in granted] == ["admin"]
 
 
@@ -121,6 +122,21 @@ def test_each_role_gets_what_the_matrix_says(request, redis_db, page, role, meth
     assert _outcome(response) == expected, (
         f"{role} {method} {page.url} ({page.name}): expected {expected}, got {response.status_code}"
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_head_gets_what_get_gets_on_every_page(request, redis_db, page, role):
+    # The table says HEAD follows GET; the views must not answer 405 where GET is allowed.
+    client = _client_as(request, role)
+
+    head, get = client.head(page.url), client.get(page.url)
+
+    assert _outcome(head) == _outcome(get), (
+        f"{role} HEAD {page.url}: {head.status_code}, GET {get.status_code}"
+    )
+    assert not (b"".join(head.streaming_content) if head.streaming else head.content)
 
 
 @pytest.mark.django_db

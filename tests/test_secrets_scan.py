@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
+from console.audit.redact import redact
 from console.aws.clients import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, build_client
 from tests.conftest import PASSWORD
 from tests.secrets_scan import assert_no_secrets, assert_no_secrets_in_records, find_secrets
@@ -153,3 +154,28 @@ def test_a_logged_token_or_password_is_caught_in_arguments_and_tracebacks(caplog
 
     assert "JWT" in str(failure.value)
     assert "the string corr" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda c, t: {"access_key": c["AccessKeyId"], "secret_access_key": c["SecretKey"]},
+        lambda c, t: {"private_key": c["SecretKey"], "api_key": c["SessionToken"]},
+        lambda c, t: {"Private-Key": c["SecretKey"], "API-KEY": c["SessionToken"]},
+        lambda c, t: {"logins": {"cognito-identity.amazonaws.com": t}},
+        lambda c, t: {"params": {"session-token": c["SessionToken"], "AccessKey": c["AccessKeyId"]}},
+    ],
+    ids=["snake", "private-and-api", "dashed-upper", "lower-case-logins", "nested"],
+)
+def test_the_audit_redaction_leaves_nothing_the_scanner_finds_in_these_shapes(guest, shape):
+    client, identity_id = guest
+    credentials = _credentials(guest)
+    token = client.get_open_id_token(IdentityId=identity_id)["Token"]
+    request = shape(credentials, token)
+
+    # The shape really holds a secret the scanner sees ...
+    assert find_secrets(json.dumps(request, default=str), also=[credentials["SecretKey"]])
+    # ... and what the audit trail would store of it holds none.
+    assert_no_secrets(
+        json.dumps(redact(request), default=str), also=[credentials["SecretKey"], credentials["SessionToken"]]
+    )

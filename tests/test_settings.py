@@ -139,17 +139,24 @@ plain = client.get("/accounts/login/")
 behind_proxy = client.get("/accounts/logout/", HTTP_X_FORWARDED_PROTO="https")
 values["plain_http"] = [plain.status_code, plain.get("Location")]
 values["https_hsts"] = behind_proxy.get("Strict-Transport-Security")
+values["forwarded_https"] = [behind_proxy.status_code, behind_proxy.get("Location")]
 values["healthz_over_http"] = client.get("/healthz").status_code != 301
+values["readyz_over_http"] = client.get("/readyz").status_code != 301
 print("PROBE " + json.dumps(values))
 """
 
 
-def test_a_production_settings_load_has_https_hsts_and_secure_cookies(tmp_path):
-    result = _manage(tmp_path, "shell", "-c", _PRODUCTION_PROBE, **_production_env(tmp_path))
+def _probe(tmp_path, **overrides: str) -> dict:
+    result = _manage(tmp_path, "shell", "-c", _PRODUCTION_PROBE, **_production_env(tmp_path, **overrides))
 
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if line.startswith("PROBE "))
-    values = json.loads(line.removeprefix("PROBE "))
+    return json.loads(line.removeprefix("PROBE "))
+
+
+def test_a_production_settings_load_has_https_hsts_and_secure_cookies(tmp_path):
+    values = _probe(tmp_path, TRUSTED_PROXY_COUNT="1")
+
     assert values == {
         "DEBUG": False,
         "SECURE_SSL_REDIRECT": True,
@@ -166,9 +173,21 @@ def test_a_production_settings_load_has_https_hsts_and_secure_cookies(tmp_path):
         "X_FRAME_OPTIONS": "DENY",
         "plain_http": [301, "https://console.example.com/accounts/login/"],
         "https_hsts": "max-age=31536000; includeSubDomains; preload",
+        # Taken as HTTPS: the proxy said so, so no redirect (the page itself wants a sign-in).
+        "forwarded_https": [302, "/accounts/login/?next=/accounts/logout/"],
         # The load balancer's health check may speak plain HTTP.
         "healthz_over_http": True,
+        "readyz_over_http": True,
     }
+
+
+def test_without_a_trusted_proxy_a_client_cannot_claim_https_itself(tmp_path):
+    # TRUSTED_PROXY_COUNT=0 (the default): X-Forwarded-Proto comes from the client, not a proxy.
+    values = _probe(tmp_path)
+
+    assert values["SECURE_PROXY_SSL_HEADER"] is None
+    assert values["forwarded_https"] == [301, "https://console.example.com/accounts/logout/"]
+    assert values["https_hsts"] is None
 
 
 def _csrf_token_of(page: str) -> str:
@@ -186,13 +205,15 @@ def strict_client(viewer):
 
 
 @pytest.mark.django_db
-def test_an_htmx_post_without_the_csrf_header_is_refused(strict_client):
+def test_an_htmx_post_without_the_csrf_header_is_refused(strict_client, settings):
+    settings.AWS_REGIONS = ["us-east-1", "eu-west-1"]
     strict_client.get(reverse("pools:list"))
 
-    response = strict_client.post(reverse("set_region"), {"region": "us-east-1"}, HTTP_HX_REQUEST="true")
+    response = strict_client.post(reverse("set_region"), {"region": "eu-west-1"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 403
-    assert "region" not in strict_client.session
+    # The list remembered its region (us-east-1); the refused POST changed nothing.
+    assert strict_client.session.get("region") == "us-east-1"
 
 
 @pytest.mark.django_db

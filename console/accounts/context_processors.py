@@ -49,7 +49,8 @@ def console(request: HttpRequest) -> dict[str, Any]:
         "console_nav": _nav(request),
         "console_role": role_of(request.user),
         "console_regions": settings.AWS_REGIONS,
-        "console_region": current_region(request),
+        # A pool page shows its pool's region; elsewhere the session's.
+        "console_region": getattr(request, "console_region", None) or current_region(request),
         "cognito_endpoint_mode": settings.COGNITO_ENDPOINT
         if settings.COGNITO_ENDPOINT in ("local", "aws")
         else "url",

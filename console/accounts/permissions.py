@@ -41,8 +41,33 @@ MATRIX: dict[str, dict[str, str]] = {
     "reauth": {"GET": LOGIN, "POST": LOGIN},
     "set_region": {"POST": LOGIN},
     "healthz": {"GET": PUBLIC},
-    # Pools
+    "readyz": {"GET": PUBLIC},
+    # Pools: everyone with a role reads them; forms that change a pool are for admins only
+    # (their GET too: viewers and support get no forms they cannot use).
     "pools:list": {"GET": "view_console"},
+    # Identities: browsing is for every role; finding a user's identity and seeing its developer
+    # user ids and history is support's job (lookup_identities), as is unlinking; changing the
+    # pool's identities otherwise (merge, delete, registering developer users) is for admins.
+    "identities:browser": {"GET": "view_console"},
+    "identities:detail": {"GET": "view_console"},
+    "identities:lookup": {"GET": "lookup_identities"},
+    "identities:unlink_developer_user": {"GET": "unlink_identities", "POST": "unlink_identities"},
+    "identities:unlink_login": {"GET": "unlink_identities", "POST": "unlink_identities"},
+    "identities:merge": {"GET": "edit_pools", "POST": "edit_pools"},
+    "identities:delete": {"GET": "edit_pools", "POST": "edit_pools"},
+    "identities:register_developer": {"GET": "edit_pools", "POST": "edit_pools"},
+    # Support reproduces "can't sign in"; running it creates or touches identities (audited).
+    "identities:signin_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
+    "pools:region": {"GET": "view_console"},
+    "pools:detail": {"GET": "view_console"},
+    "pools:new": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:edit": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:delete": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:roles": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:principal_tags": {"GET": "edit_pools", "POST": "edit_pools"},
+    "pools:tags": {"GET": "edit_pools", "POST": "edit_pools"},
+    # The role-resolution tester changes nothing; support uses it to explain a user's role.
+    "pools:role_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
     # Bulk jobs: everyone with a role sees them; only run_jobs (admins) starts and cancels.
     "jobs:list": {"GET": "view_console"},
     "jobs:detail": {"GET": "view_console"},
@@ -54,7 +79,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "jobs:cancel": {"POST": "run_jobs"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
-    "audit:export": {"GET": "view_audit"},
+    # POST: a CSRF-protected form, so another site cannot make an admin's browser export.
+    "audit:export": {"POST": "view_audit"},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

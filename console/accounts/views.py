@@ -18,6 +18,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from console.safeguards.forms import ReauthForm
 
+from .throttling import address_locked
+
 
 class LoginView(auth_views.LoginView):
     """The console's sign-in page (Django's LoginView, already exempt from login)."""
@@ -71,8 +73,13 @@ def set_region(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-def lockout_message() -> str:
+def lockout_message(request: HttpRequest | None = None) -> str:
     wait = _duration(get_cool_off())
+    if request is not None and address_locked(request):
+        return (
+            "Too many failed sign-in attempts from your address, for one account or several; "
+            f"try again in {wait} or ask an admin to unlock it."
+        )
     return (
         "Too many failed sign-in attempts for this account from your address; "
         f"try again in {wait} or ask an admin to unlock it."
@@ -96,7 +103,10 @@ def lockout_response(
 
     The forms are unbound: binding them would try the password once more.
     """
-    context: dict[str, Any] = {"lockout_message": lockout_message(), "next": request.POST.get("next", "")}
+    context: dict[str, Any] = {
+        "lockout_message": lockout_message(request),
+        "next": request.POST.get("next", ""),
+    }
     if request.resolver_match and request.resolver_match.view_name == "reauth":
         context["form"] = ReauthForm(request)
         template = "safeguards/reauth.html"

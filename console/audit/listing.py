@@ -38,6 +38,12 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(required=False, label="From (UTC)")
     date_to = forms.DateField(required=False, label="To (UTC)")
 
+    def clean_date_from(self) -> date | None:
+        return _within_range(self.cleaned_data["date_from"])
+
+    def clean_date_to(self) -> date | None:
+        return _within_range(self.cleaned_data["date_to"])
+
     def clean_operation(self) -> str:
         # Any well-formed name filters: events of an operation the page does not know yet
         # (a newer console action) must still be findable from a link.
@@ -63,6 +69,18 @@ class AuditFilterForm(forms.Form):
     def query(self) -> dict[str, str]:
         """The valid, non-empty filters as query-string values."""
         return {name: str(self.cleaned_data[name]) for name in FILTERS if self.cleaned_data.get(name)}
+
+
+# The range a date filter may take: the day after the last one must still be a date (date_to
+# is inclusive, so the query runs to its next midnight), and no event is older than 1970.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date.max - timedelta(days=1)
+
+
+def _within_range(day: date | None) -> date | None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise forms.ValidationError(f"Enter a date between {FIRST_DAY:%Y-%m-%d} and {LAST_DAY:%Y-%m-%d}.")
+    return day
 
 
 def filtered(

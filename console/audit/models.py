@@ -19,8 +19,7 @@ def _refuse(what: str) -> NoReturn:
 
 
 class AuditEventQuerySet(models.QuerySet):
-    # Deleting a user still works: Django clears `actor_user` through the model's base
-    # manager, a plain QuerySet; the actor's name stays on the event.
+    # The ORM's lock; on PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002).
     def update(self, **kwargs: Any) -> NoReturn:
         _refuse("update")
 
@@ -44,10 +43,18 @@ def _keyset_index(name: str, *fields: str) -> models.Index:
 
 class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # The name is kept as text so that it survives the user's deletion (the link does not).
+    # The name is kept as text so that it survives the user's deletion. The user's id is kept as
+    # it was: no foreign-key constraint and nothing done on delete, because clearing it would be
+    # an UPDATE, which the table refuses on PostgreSQL (migration 0002), and because an event may
+    # be written on its own connection before the caller's transaction has committed the user.
     actor = models.CharField(max_length=200)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     region = models.CharField(max_length=32, blank=True)
@@ -80,6 +87,37 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.operation} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse("changing a saved event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse("delete")
+
+
+class AuditEventIdentity(models.Model):
+    """One identity an event touched, so an identity's history finds every event about it.
+
+    An event has one `identity_id` column, but a DeleteIdentities call names up to 60
+    identities and a merge changes two: each gets a row here (the event's own identity
+    too, so one index answers "what touched this identity"). Append-only like the events.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="identity_links")
+    identity_id = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["identity_id", "event"], name="audit_event_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} in event {self.event_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

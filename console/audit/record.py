@@ -4,6 +4,7 @@ Public API for the rest of the console:
 - `record_console_action(operation, ...)`: jobs call it for "job.start"/"job.cancel".
 - `audit_actor(name, user=..., ip=...)`: who a Celery task or command acts for.
 - `diff(before, after)`: keeps only the changed keys (also done by the recorders).
+- `touched_identities(event)`: every identity id an event is about (its history index).
 
 Models are imported inside the functions: the gateway imports this module and may be
 imported before Django's app registry is ready.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from .actor import Actor, audit_actor, current_actor
-from .redact import diff, redact, scrub_text
+from .redact import diff, redact, scrub_text, storable_text
 
 __all__ = [
     "CONSOLE_ACTIONS",
@@ -26,13 +27,26 @@ __all__ = [
     "diff",
     "record_console_action",
     "record_gateway_call",
+    "touched_identities",
 ]
 
 logger = logging.getLogger(__name__)
 
-# Every Cognito operation that changes something; the other eleven only read.
+# The database alias audit events are written through when the caller is inside a transaction
+# (settings.DATABASES: the same database as "default", its own connection).
+AUDIT_DATABASE = "audit"
+# Ends a value cut to fit its column ("us-east-1:aaaa…").
+TRUNCATED = "…"
+
+# Every Cognito operation that changes something; the other eight only read. GetId,
+# GetCredentialsForIdentity and GetOpenIdToken count: they create identities, link logins and
+# merge identities. Their answers (credentials, tokens) are never stored: only the pool's
+# configuration and unprocessed ids are kept of an answer (_after_from_answer).
 MUTATING_OPERATIONS = frozenset(
     {
+        "GetId",
+        "GetCredentialsForIdentity",
+        "GetOpenIdToken",
         "CreateIdentityPool",
         "UpdateIdentityPool",
         "DeleteIdentityPool",
@@ -55,6 +69,7 @@ CONSOLE_ACTIONS = (
     "console.logout",
     "console.user_changed",
     "console.audit_export",
+    "identities.signin_test",
     "job.start",
     "job.cancel",
 )
@@ -63,6 +78,9 @@ CONSOLE_ACTIONS = (
 # caller did not give one.
 _RETURNS_POOL = {"CreateIdentityPool", "UpdateIdentityPool"}
 _ARN_POOL_MARKER = ":identitypool/"
+# DeleteIdentities names at most 60; a little room for the event's own id and a merge's.
+_MAX_TOUCHED = 64
+_ID_MAX_LENGTH = 64
 
 
 def record_gateway_call(
@@ -75,8 +93,12 @@ def record_gateway_call(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    identities: tuple[str, ...] = (),
 ) -> None:
-    """Record one mutating Cognito call and its outcome (called by `console.aws.calls.call`)."""
+    """Record one mutating Cognito call and its outcome (called by `console.aws.calls.call`).
+
+    `identities`: other identities the call touched that its request does not name.
+    """
     answer = {key: value for key, value in (response or {}).items() if key != "ResponseMetadata"}
     if after is None:
         after = _after_from_answer(operation, answer)
@@ -92,6 +114,7 @@ def record_gateway_call(
         before=before,
         after=after,
         reason=reason,
+        identities=identities,
     )
 
 
@@ -109,6 +132,7 @@ def record_console_action(
     error_code: str = "",
     error_message: str = "",
     actor: Actor | None = None,
+    identities: tuple[str, ...] = (),
 ) -> None:
     """Record an action of the console itself, e.g. record_console_action("job.start", request={"job": 7}).
 
@@ -130,6 +154,7 @@ def record_console_action(
         before=before,
         after=after,
         reason=reason,
+        identities=identities,
     )
 
 
@@ -143,6 +168,7 @@ def _store(
     error_message: str = "",
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    identities: tuple[str, ...] = (),
     **fields: Any,
 ) -> None:
     from .models import AuditEvent, Outcome
@@ -152,27 +178,97 @@ def _store(
         error_code = getattr(error, "code", "") or type(error).__name__
         error_message = getattr(error, "message", "") or str(error)
     event = AuditEvent(
-        actor=actor.name[:200],
+        actor=actor.name,
         actor_user_id=actor.user_id,
         source_ip=actor.ip,
         request=redact(request),
         outcome=outcome,
-        error_code=error_code[:128],
+        error_code=error_code,
         error_message=scrub_text(error_message),
         before=redact(before),
         after=redact(after),
         **fields,
     )
+    _fit_text_fields(event)
     try:
-        # A savepoint: a failed insert must not break the caller's own transaction.
-        with transaction.atomic():
-            event.save()
+        _save(event, identities)
     except Exception:
         # The Cognito call has already happened: failing it now would tell the person it
         # did not. The event goes to the log instead, where operators will see it.
         logger.exception(
-            "Could not store audit event %s by %s (%s): %r", fields["operation"], actor.name, outcome, fields
+            "Could not store audit event %s by %s (%s): %r", event.operation, actor.name, outcome, fields
         )
+
+
+def touched_identities(event: Any, extra: tuple[str, ...] = ()) -> list[str]:
+    """The distinct identity ids an event is about: its own, every id of a multi-id
+    DeleteIdentities, and `extra` (a merge's source identity)."""
+    request = event.request if isinstance(event.request, dict) else {}
+    found = dict.fromkeys([event.identity_id, *_named_identities(request), *extra])
+    # An id too long for the column is no identity (the call failed validation): skipped,
+    # so that the event itself is still stored.
+    return [value for value in found if value and len(value) <= _ID_MAX_LENGTH][:_MAX_TOUCHED]
+
+
+def _named_identities(params: dict[str, Any]) -> list[str]:
+    doomed = params.get("IdentityIdsToDelete")
+    return [str(value) for value in doomed if isinstance(value, str)] if isinstance(doomed, list) else []
+
+
+def _save(event: Any, identities: tuple[str, ...] = ()) -> None:
+    """Store `event` and its identity index rows so that no rollback of the caller's
+    transaction can remove them.
+
+    - The caller has no transaction open: the insert commits by itself, at once.
+    - The caller is inside a transaction: the event goes through AUDIT_DATABASE, the same
+      database on a connection of its own, in autocommit, so the row is committed before the
+      caller's transaction ends, however it ends.
+    - Except on SQLite (development only): one writer at a time, and the caller's open
+      transaction already holds the write lock (IMMEDIATE mode), so a second connection would
+      wait for it. There the event joins the caller's transaction in a savepoint, and a
+      rollback removes it. The same happens, with a warning, if the audit connection fails.
+    """
+    if _in_callers_transaction() and connection.vendor != "sqlite":
+        try:
+            _write(event, identities, AUDIT_DATABASE)
+            return
+        except Exception:
+            logger.warning("Audit connection failed; storing the event with the caller's work", exc_info=True)
+            # Nothing was kept of that attempt: insert the event afresh below.
+            event.pk = None
+            event._state.adding = True
+    _write(event, identities, DEFAULT_DB_ALIAS)
+
+
+def _write(event: Any, identities: tuple[str, ...], using: str) -> None:
+    # One transaction (a savepoint inside the caller's): the event and its index rows are
+    # stored together or not at all, and a failed insert does not break the caller's work.
+    from .models import AuditEventIdentity
+
+    with transaction.atomic(using=using):
+        event.save(using=using)
+        AuditEventIdentity.objects.using(using).bulk_create(
+            AuditEventIdentity(event=event, identity_id=identity_id)
+            for identity_id in touched_identities(event, identities)
+        )
+
+
+def _in_callers_transaction() -> bool:
+    # The atomic blocks Django's test cases wrap each test in stand for "no transaction", as
+    # they do for atomic(durable=True): a test then reads its events on its own connection.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _fit_text_fields(event: Any) -> None:
+    """Cut every text value longer than its column, marking the cut, so the insert cannot fail."""
+    for field in event._meta.concrete_fields:
+        value = getattr(event, field.attname)
+        if isinstance(value, str):
+            value = storable_text(value)
+            limit = getattr(field, "max_length", None)
+            if limit and len(value) > limit:
+                value = value[: limit - len(TRUNCATED)] + TRUNCATED
+            setattr(event, field.attname, value)
 
 
 def _after_from_answer(operation: str, answer: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,14 +1,16 @@
 """What an audit event may keep of a request: secrets and tokens are replaced.
 
 Rules (the README's "What is audited" repeats them):
+- key names are compared in lower case without `_`, `-` or spaces, so `private_key`,
+  `Private-Key` and `privateKey` are one name, and so are `Logins` and `logins`.
 - every value of a `Logins` map is replaced; the provider names (the keys) are kept.
   The gateway cannot tell a developer provider name from an OpenID issuer
   ("login.example.com" fits both) without asking the pool, and guessing wrong would
   store a live token. Developer user ids are kept where they are parameters of their
   own (MergeDeveloperIdentities, UnlinkDeveloperIdentity).
 - a text or structured value under a key that names a secret (token, secret, password,
-  credential, access key id, ...) is replaced; numbers and booleans under such keys are
-  kept (TokenDuration, ServerSideTokenCheck say nothing secret).
+  credential, access key, API key, private key, signature, ...) is replaced; numbers and
+  booleans under such keys are kept (TokenDuration, ServerSideTokenCheck say nothing secret).
 - anywhere else, text that looks like a JWT or an AWS access key id is replaced.
 """
 
@@ -19,10 +21,12 @@ from typing import Any
 
 REDACTED = "***redacted***"
 
+# Matched against the key's normalised form (see _normalised): "private_key", "Private-Key" and
+# "privateKey" all read "privatekey".
 _SECRET_KEY = re.compile(
-    r"token|secret|password|passwd|credential|accesskeyid|authorization|cookie|privatekey", re.IGNORECASE
+    r"token|secret|password|passwd|credential|accesskey|apikey|privatekey|authorization|cookie|signature"
 )
-_LOGIN_MAPS = {"Logins"}
+_LOGIN_MAPS = {"logins"}
 # A JWT (or JWE) is base64url parts separated by dots; its header always starts with '{"'.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2,4}")
 _ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
@@ -41,17 +45,37 @@ def redact(value: Any) -> Any:
     return value
 
 
+def _normalised(key: str) -> str:
+    """The key in lower case without separators, as the rules are written."""
+    return key.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
 def _redact_item(key: str, value: Any) -> Any:
-    if key in _LOGIN_MAPS and isinstance(value, dict):
+    name = _normalised(key)
+    if name in _LOGIN_MAPS and isinstance(value, dict):
         return {scrub_text(str(provider)): REDACTED for provider in value}
-    if _SECRET_KEY.search(key) and not isinstance(value, bool | int | float) and value is not None:
+    if _SECRET_KEY.search(name) and not isinstance(value, bool | int | float) and value is not None:
         return REDACTED
     return redact(value)
 
 
 def scrub_text(text: str) -> str:
     """`text` with JWT-looking strings and AWS access key ids replaced (for messages too)."""
-    return _ACCESS_KEY_ID.sub(REDACTED, _JWT.sub(REDACTED, text))
+    return storable_text(_ACCESS_KEY_ID.sub(REDACTED, _JWT.sub(REDACTED, text)))
+
+
+def storable_text(text: str) -> str:
+    """`text` as every database stores it: NUL and unpaired surrogates become U+FFFD.
+
+    PostgreSQL refuses both (in text and in JSON), and a failed call's request may hold them.
+    """
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 def diff(

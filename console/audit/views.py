@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import permission_required
@@ -77,11 +77,12 @@ def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]
         else None,
         "older_url": page_url(query, older_than=page.older) if page.older else None,
         "newer_url": page_url(query, newer_than=page.newer) if page.newer else None,
-        "export_query": page_url(query),
+        # The export is a POST (CSRF-protected): a link from another site cannot start one.
+        "export_filters": sorted(query.items()),
     }
 
 
-@require_GET
+@require_safe
 @permission_required("view_audit")
 # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
 @vary_on_headers("HX-Request")
@@ -98,11 +99,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_POST
 @permission_required("view_audit")
 def export_csv(request: HttpRequest) -> HttpResponse:
-    """Every event matching the filters as CSV, streamed in keyset batches."""
-    form = AuditFilterForm(request.GET)
+    """Every event matching the posted filters as CSV, streamed in keyset batches.
+
+    A POST with the page's CSRF token, not a GET: the export is itself recorded, and a link or
+    image on another site must not be able to make an admin's browser record (or run) one.
+    """
+    form = AuditFilterForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         return HttpResponseBadRequest(f"Invalid filters: {problems}", content_type="text/plain")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import (
@@ -27,6 +27,7 @@ def call(
     audit_after: dict[str, Any] | None = None,
     audit_reason: str = "",
     max_wait: float | None = None,
+    audit_identities: Iterable[str] = (),
     **params: Any,
 ) -> dict[str, Any]:
     """Call one Cognito operation (snake_case name, e.g. 'list_identity_pools').
@@ -37,7 +38,9 @@ def call(
     else raises `errors.RateLimited` without calling.
     A mutating operation records one audit event with its outcome, whether it succeeds
     or fails; `audit_before`/`audit_after` (the state the caller knows, stored as a
-    diff) and `audit_reason` go into that event and are not sent to AWS.
+    diff) and `audit_reason` go into that event and are not sent to AWS; so do
+    `audit_identities`, other identities the call changes that its request does not name
+    (a merge's source identity), so that their history finds the event.
     """
     client = client or get_client(region)
     method = getattr(client, operation)
@@ -45,7 +48,12 @@ def call(
     limiter.acquire(region, op_name, max_wait=max_wait)
     if op_name not in audit.MUTATING_OPERATIONS:
         return _invoke(method, op_name, params)
-    extra = {"before": audit_before, "after": audit_after, "reason": audit_reason}
+    extra = {
+        "before": audit_before,
+        "after": audit_after,
+        "reason": audit_reason,
+        "identities": tuple(audit_identities),
+    }
     try:
         response = _invoke(method, op_name, params)
     except Exception as exc:

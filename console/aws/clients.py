@@ -62,7 +62,8 @@ def dispatch_in_process(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
     headers = {name.lower(): _text(value) for name, value in request.headers.items()}
     # The Host an HTTP client would send: SigV4 signs it, and the emulator may check signatures.
     headers.setdefault("host", urlsplit(request.url).netloc)
-    response = handle(request.method, urlsplit(request.url).path or "/", headers, body)
+    # in_process: the embedded service accepts the console's placeholder key pair only here.
+    response = handle(request.method, urlsplit(request.url).path or "/", headers, body, in_process=True)
     return AWSResponse(request.url, response.status, response.headers, _Body(response.body))
 
 

@@ -6,7 +6,26 @@ boto3 like any other client (DESIGN.md invariant 1).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import models
+
+# A unique-index row holds at most about 2.7 KB on PostgreSQL (a third of a page): a subject
+# whose UTF-8 form is longer than this is keyed by its digest instead (IdentityLogin.subject_key).
+SUBJECT_KEY_BYTES = 1024
+_DIGEST_PREFIX = "sha256:"
+
+
+def subject_key(subject: str) -> str:
+    """What identifies `subject` in IdentityLogin's unique index: itself, or its digest when long.
+
+    A short subject that starts like a digest is digested too, so that no subject can be given
+    whose key is another subject's digest.
+    """
+    encoded = subject.encode("utf-8", "surrogatepass")
+    if len(encoded) <= SUBJECT_KEY_BYTES and not subject.startswith(_DIGEST_PREFIX):
+        return subject
+    return _DIGEST_PREFIX + hashlib.sha256(encoded).hexdigest()
 
 
 class IdentityPool(models.Model):
@@ -76,12 +95,17 @@ class IdentityLogin(models.Model):
     pool = models.ForeignKey(IdentityPool, on_delete=models.CASCADE, db_index=False)
     provider = models.CharField(max_length=2048)
     subject = models.CharField(max_length=2048)
+    # subject_key(subject): what the unique index holds and what lookups compare, since the
+    # subject itself may be too long in bytes for an index row (developer user ids are kept whole).
+    subject_key = models.CharField(max_length=SUBJECT_KEY_BYTES)
     is_developer = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["pool", "provider", "subject"], name="emu_login_unique_per_pool")
+            models.UniqueConstraint(
+                fields=["pool", "provider", "subject_key"], name="emu_login_key_unique_per_pool"
+            )
         ]
         indexes = [
             models.Index(fields=["identity", "is_developer", "id"], name="emu_login_identity"),

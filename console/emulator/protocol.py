@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from . import errors, quotas, signatures
+from . import errors, quotas, regions, signatures
 from .validation import validate_input
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,16 @@ def request_region(headers: Mapping[str, str], params: Mapping[str, Any]) -> str
     return getattr(settings, "EMULATOR_DEFAULT_REGION", "us-east-1")
 
 
+def _check_known_region(region: str, headers: Mapping[str, str]) -> None:
+    # Each region gets its own rate-bucket rows: only regions botocore knows may have one, or
+    # made-up names would add rows without end.
+    if regions.is_known(region):
+        return
+    if signatures.credential_scope(headers.get("authorization", "")):
+        raise signatures.InvalidSignature(signatures.INVALID_REGION)
+    raise errors.InvalidParameter(f"'{region[:64]}' is not an AWS region this service knows.")
+
+
 def _parse_body(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
@@ -127,12 +137,21 @@ def _parse_body(body: bytes) -> dict[str, Any]:
 
 
 def handle(
-    method: str, path: str, headers: Mapping[str, str], body: bytes, *, trusted: bool = False
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    trusted: bool = False,
+    in_process: bool = False,
 ) -> EmulatorResponse:
     """Answer one HTTP request. `headers` must have lower-case names.
 
     `trusted` is for this project's own code that builds requests by hand (the seeder):
-    such calls skip signature verification and the simulated quotas.
+    such calls skip signature verification and the simulated quotas. `in_process` says the
+    request was handed over in this process (the console's botocore hook), never over HTTP:
+    only then is the console's published placeholder key pair accepted. The WSGI app never
+    sets either.
     """
     request_id = str(uuid.uuid4())
     try:
@@ -145,10 +164,11 @@ def handle(
             raise errors.UnknownOperation(f"Unknown operation {target or '(no X-Amz-Target)'}.")
         # Both checks are off by default and then cost one attribute test each.
         if settings.EMULATOR_ACCESS_KEYS and not trusted:
-            signatures.verify(name in PUBLIC_OPERATIONS, method, path, headers, body)
+            signatures.verify(name in PUBLIC_OPERATIONS, method, path, headers, body, in_process=in_process)
         params = _parse_body(body)
         region = request_region(headers, params)
         if settings.EMULATOR_QUOTAS and not trusted:
+            _check_known_region(region, headers)
             # Before validation, so a malformed call costs a token too (our choice: AWS does not say).
             quotas.take(settings.EMULATOR_ACCOUNT_ID, region, name)
         validate_input(name, params)

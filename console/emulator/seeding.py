@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from .models import Identity, IdentityLogin, IdentityPool
+from .models import Identity, IdentityLogin, IdentityPool, subject_key
 from .protocol import CONTENT_TYPE, TARGET_PREFIX, handle
 
 # Public providers configured on a pool the seeder creates, with made-up app ids.
@@ -170,7 +170,7 @@ def _last_developer_number(pool: IdentityPool, provider: str) -> int:
     # Numbers have a fixed width until they outgrow it, so longest-then-greatest is the highest.
     subject = (
         IdentityLogin.objects.filter(
-            pool=pool, provider=provider, is_developer=True, subject__startswith=DEVELOPER_PREFIX
+            pool=pool, provider=provider, is_developer=True, subject_key__startswith=DEVELOPER_PREFIX
         )
         .annotate(width=Length("subject"))
         .order_by("-width", "-subject")
@@ -213,7 +213,8 @@ def _rows(
             plan.next_developer_number += 1
         else:
             subject = _public_subject(provider, pk)
-        logins.append((pk, pool.pk, provider, subject, provider == plan.developer_provider, moment))
+        developer = provider == plan.developer_provider
+        logins.append((pk, pool.pk, provider, subject, subject_key(subject), developer, moment))
     return identities, logins
 
 
@@ -228,7 +229,7 @@ def _public_subject(provider: str, pk: int) -> str:
 
 
 _IDENTITY_COLUMNS = ("id", "identity_id", "pool", "created_at", "modified_at", "disabled")
-_LOGIN_COLUMNS = ("identity", "pool", "provider", "subject", "is_developer", "created_at")
+_LOGIN_COLUMNS = ("identity", "pool", "provider", "subject", "subject_key", "is_developer", "created_at")
 
 
 def _table(model: type[Any], fields: Sequence[str]) -> tuple[str, str]:

@@ -11,6 +11,7 @@ Off by default: then any request is served, signed or not, as before.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import re
 from collections.abc import Mapping
@@ -37,6 +38,12 @@ WRONG_SIGNATURE = (
 )
 MISSING_TOKEN = "Missing Authentication Token"  # noqa: S105 - an error message, not a secret
 INVALID_REGION = "Credential should be scoped to a valid region. "
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+# Our wording (AWS's JSON services do not document theirs); S3 says much the same.
+UNSIGNED_BODY = (
+    "This service signs the request body: X-Amz-Content-SHA256 must be its SHA-256, not UNSIGNED-PAYLOAD."
+)
+BODY_MISMATCH = "The provided 'x-amz-content-sha256' header does not match what was computed."
 
 _REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-\d+")
 _WHITESPACE = re.compile(r"\s")
@@ -77,13 +84,16 @@ def enabled() -> bool:
     return bool(settings.EMULATOR_ACCESS_KEYS)
 
 
-def accepted_keys() -> dict[str, str]:
+def accepted_keys(in_process: bool = False) -> dict[str, str]:
     """Access key id -> secret of every caller we accept.
 
-    The console's own placeholder pair is always in: its in-process client signs with it,
-    so local mode keeps working when verification is on.
+    The console's own placeholder pair is in only for calls handed over in-process (its local
+    client signs with it, so local mode keeps working when verification is on). It is published
+    in this source: over HTTP it would let anyone in.
     """
-    return {LOCAL_ACCESS_KEY: LOCAL_SECRET_KEY, **settings.EMULATOR_ACCESS_KEYS}
+    if in_process:
+        return {LOCAL_ACCESS_KEY: LOCAL_SECRET_KEY, **settings.EMULATOR_ACCESS_KEYS}
+    return dict(settings.EMULATOR_ACCESS_KEYS)
 
 
 def is_region(name: str) -> bool:
@@ -110,11 +120,20 @@ def credential_scope(authorization: str) -> tuple[str, str] | None:
     return parts[0], region
 
 
-def verify(public: bool, method: str, path: str, headers: Mapping[str, str], body: bytes) -> None:
+def verify(
+    public: bool,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    in_process: bool = False,
+) -> None:
     """Raise the AWS error for a request whose signature does not hold; return if it does.
 
     `public` operations may come unsigned; a signed call to one is still verified.
-    `headers` have lower-case names, as `protocol.handle` gets them.
+    `headers` have lower-case names, as `protocol.handle` gets them. `in_process` is true only
+    for the console's own in-process calls, which may use the placeholder key pair.
     """
     value = headers.get("authorization")
     if not value:
@@ -125,12 +144,30 @@ def verify(public: bool, method: str, path: str, headers: Mapping[str, str], bod
     timestamp = _request_timestamp(headers, value)
     _check_scope(authorization, timestamp)
     _check_clock(timestamp)
-    secret = accepted_keys().get(authorization.access_key)
+    secret = accepted_keys(in_process).get(authorization.access_key)
     if secret is None:
         raise UnrecognizedClient(UNKNOWN_KEY)
+    _check_body_hash(headers, body)
     expected = expected_signature(authorization, secret, timestamp, method, path, headers, body)
     if not hmac.compare_digest(expected, authorization.signature):
         raise InvalidSignature(WRONG_SIGNATURE)
+
+
+def _check_body_hash(headers: Mapping[str, str], body: bytes) -> None:
+    """The body received must be the one signed.
+
+    SigV4 signs the body through its hash; when the client sends X-Amz-Content-SHA256, botocore's
+    signer takes that header's word for the hash. So the header must be the hash of the body that
+    arrived (else a signed request could carry any other body), and UNSIGNED-PAYLOAD, which
+    signs no body at all, is refused.
+    """
+    claimed = headers.get("x-amz-content-sha256")
+    if claimed is None:
+        return
+    if claimed.strip().upper() == UNSIGNED_PAYLOAD or claimed.strip().upper().startswith("STREAMING-"):
+        raise InvalidSignature(UNSIGNED_BODY)
+    if not hmac.compare_digest(claimed.strip().lower(), hashlib.sha256(body).hexdigest()):
+        raise InvalidSignature(BODY_MISMATCH)
 
 
 def parse_authorization(value: str) -> Authorization:
@@ -271,7 +308,8 @@ def expected_signature(
     host = headers.get("host", "")
     signed = {name: headers[name] for name in authorization.signed_headers if name in headers}
     # http:// so that botocore always hashes the body, whatever scheme the client used:
-    # the scheme itself is not part of what SigV4 signs.
+    # the scheme itself is not part of what SigV4 signs. A signed X-Amz-Content-SHA256 stands
+    # in for the body's hash; verify() has checked that it is that hash.
     request = AWSRequest(method=method, url=f"http://{host}{path}", headers=signed, data=body)
     request.context["timestamp"] = timestamp
     signer = _ClientSignedHeaders(

@@ -44,7 +44,8 @@ import threading
 from typing import Any
 
 import botocore.session
-import regex
+
+from console.javaregex import compile_java_pattern
 
 from . import errors
 
@@ -203,33 +204,6 @@ def _bracket(node: _Node, with_null: bool) -> str:
 # --- the compiled validators ---------------------------------------------------------------
 
 
-# Java's \w, \d and \s are ASCII-only, where Python's are Unicode. regex.ASCII would also
-# shrink \p{L} to ASCII, so the three are spelled out instead.
-_JAVA_CLASSES = {"w": "a-zA-Z0-9_", "d": "0-9", "s": " \\t\\n\\x0B\\f\\r"}
-
-
-def _compile_java_pattern(pattern: str) -> regex.Pattern[str]:
-    """A Java regex as a `regex` pattern with the same meaning (for the model's patterns)."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            escaped = pattern[index + 1]
-            body = _JAVA_CLASSES.get(escaped.lower())
-            if body is None:
-                out.append(pattern[index : index + 2])
-            else:
-                # Inside [...] this is a nested set (regex V1 unions it, as Java does).
-                out.append(f"[^{body}]" if escaped.isupper() else f"[{body}]")
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    # V1 gives Java's nested classes and && intersections inside [...].
-    return regex.compile("".join(out), regex.V1)
-
-
 class _Node:
     """The checks for one shape, precomputed so a request never touches botocore objects."""
 
@@ -266,7 +240,7 @@ class _String(_Node):
         self.enum = frozenset(enum) if enum else None
         self.enum_wording = f"Member must satisfy enum value set: [{', '.join(enum)}]" if enum else None
         pattern = metadata.get("pattern")
-        self.pattern = _compile_java_pattern(pattern) if pattern else None
+        self.pattern = compile_java_pattern(pattern) if pattern else None
         self.pattern_wording = (
             f"Member must satisfy regular expression pattern: {pattern}" if pattern else None
         )

@@ -1,8 +1,13 @@
 """WSGI application of the embedded service, and the server `manage.py emulator` runs it on.
 
 The protocol does the work; this module only moves bytes between HTTP and `handle`:
-it reads the body (Content-Length or chunked, at most 1 MiB), answers CORS pre-flights
-for browser SDKs, and looks after the worker thread's database connection.
+it answers only allowed Host names (EMULATOR_ALLOWED_HOSTS), reads the body (Content-Length
+or chunked, at most 1 MiB), answers CORS pre-flights for browser SDKs of the allowed origins
+(EMULATOR_CORS_ORIGINS), and looks after the worker thread's database connection.
+
+Why the Host and Origin checks: with EMULATOR_ACCESS_KEYS empty every operation is served
+unsigned, so any web page the developer opens could otherwise call it (cross-origin, or under
+a DNS-rebinding name) and read or delete pools in the database the console shares.
 """
 
 from __future__ import annotations
@@ -11,15 +16,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from wsgiref.util import application_uri
 
 from cheroot.wsgi import Server
+from django.conf import settings
 from django.db import close_old_connections
+from django.http.request import split_domain_port, validate_host
 
 from . import discovery, errors
 from .protocol import EmulatorResponse, error_response, handle
 
 MAX_BODY = 1024 * 1024
+# The request line and headers together; an SDK's are a few KiB (a session token ~1-2 KiB).
+MAX_HEADERS = 64 * 1024
 # Past this much we stop reading a too-large body and let the server drop the connection.
 _DRAIN_LIMIT = 16 * MAX_BODY
 _CHUNK = 64 * 1024
@@ -27,17 +35,15 @@ _CHUNK = 64 * 1024
 DEFAULT_THREADS = 16
 
 # Browser SDKs (Amplify, AWS SDK for JavaScript) call the public operations cross-origin.
-_CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date",
-}
+_EXPOSED_HEADERS = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
 _PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "POST, OPTIONS",
     "Access-Control-Max-Age": "86400",
     "Content-Length": "0",
 }
-# Allowed when a pre-flight names none; "*" would not cover Authorization.
-_ALLOWED_HEADERS = (
+# The headers the AWS SDKs send, by name ("*" would not cover Authorization). Never the ones a
+# pre-flight asks for: echoing them would allow anything.
+ALLOWED_HEADERS = (
     "content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, "
     "authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256"
 )
@@ -51,10 +57,13 @@ class _BodyTooLarge(Exception):
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """Hand the request to the protocol and write its answer back."""
+    host = allowed_host(environ)
+    if host is None:
+        return _refuse_host(environ, start_response)
     if environ["REQUEST_METHOD"] == "OPTIONS":
         return _preflight(environ, start_response)
     if environ["REQUEST_METHOD"] in ("GET", "HEAD") and _path(environ).startswith("/.well-known/"):
-        return _discovery(environ, start_response)
+        return _discovery(environ, start_response, host)
     headers = _request_headers(environ)
     try:
         body = _read_body(environ)
@@ -66,9 +75,57 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         response = error_response(error, str(uuid.uuid4()))
     else:
         response = _handle(environ, headers, body)
-    response.headers.update(_CORS_HEADERS)
+    response.headers.update(cors_headers(environ))
     start_response(_STATUS_LINES[response.status], list(response.headers.items()))
     return [response.body]
+
+
+def allowed_host(environ: dict[str, Any]) -> str | None:
+    """The request's Host ("name" or "name:port", lower case) if EMULATOR_ALLOWED_HOSTS allows it.
+
+    None for a missing, malformed or unlisted Host. Django's own parser and matcher, so the
+    setting reads as ALLOWED_HOSTS does.
+    """
+    domain, port = split_domain_port(environ.get("HTTP_HOST", ""))
+    if not domain or not validate_host(domain, settings.EMULATOR_ALLOWED_HOSTS):
+        return None
+    return f"{domain}:{port}" if port else domain
+
+
+def _refuse_host(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    shown = environ.get("HTTP_HOST", "")[:200]
+    error = errors.AwsError(
+        f"Host '{shown}' is not served here; add it to EMULATOR_ALLOWED_HOSTS to allow it.",
+        code="InvalidHostHeaderException",
+    )
+    response = error_response(error, str(uuid.uuid4()))
+    start_response(_STATUS_LINES[response.status], list(response.headers.items()))
+    return [response.body]
+
+
+def origin_allowed(origin: str, allowed: Iterable[str]) -> bool:
+    """Whether `origin` matches an entry: exactly, "*" for any, or "scheme://host:*" for any port."""
+    origin = origin.strip().lower()
+    for entry in (item.strip().lower() for item in allowed):
+        if entry == "*" or entry == origin:
+            return True
+        if entry.endswith(":*"):
+            base = entry[:-2]
+            port = origin[len(base) + 1 :] if origin.startswith(base + ":") else None
+            if origin == base or (port is not None and port.isdigit()):
+                return True
+    return False
+
+
+def cors_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """CORS headers for an answer: the origin's, if EMULATOR_CORS_ORIGINS allows it; else none."""
+    # The answer depends on Origin: caches must keep one answer per origin.
+    headers = {"Vary": "Origin"}
+    origin = environ.get("HTTP_ORIGIN", "")
+    if origin and origin_allowed(origin, settings.EMULATOR_CORS_ORIGINS):
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
+    return headers
 
 
 def _handle(environ: dict[str, Any], headers: dict[str, str], body: bytes) -> EmulatorResponse:
@@ -85,14 +142,15 @@ def _path(environ: dict[str, Any]) -> str:
     return environ.get("PATH_INFO") or "/"
 
 
-def _discovery(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    # The OpenID discovery document and key set of the service's tokens (discovery.py).
+def _discovery(environ: dict[str, Any], start_response: Callable[..., Any], host: str) -> Iterable[bytes]:
+    # The OpenID discovery document and key set of the service's tokens (discovery.py). The
+    # document's jwks_uri names the allowed, parsed Host, never the raw header.
     close_old_connections()
     try:
-        status, headers, body = discovery.get(_path(environ), application_uri(environ))
+        status, headers, body = discovery.get(_path(environ), f"{environ['wsgi.url_scheme']}://{host}")
     finally:
         close_old_connections()
-    headers.update(_CORS_HEADERS)
+    headers.update(cors_headers(environ))
     start_response(_STATUS_LINES[status], list(headers.items()))
     return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
@@ -146,10 +204,19 @@ def _too_large() -> EmulatorResponse:
 
 
 def _preflight(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    headers = {**_CORS_HEADERS, **_PREFLIGHT_HEADERS}
-    # Echo what the browser asks to send (x-amz-target, x-amz-user-agent, ...).
-    requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
-    headers["Access-Control-Allow-Headers"] = requested or _ALLOWED_HEADERS
+    cors = cors_headers(environ)
+    if "Access-Control-Allow-Origin" not in cors:
+        error = errors.AwsError(
+            f"Origin '{environ.get('HTTP_ORIGIN', '')[:200]}' may not call this service; "
+            "add it to EMULATOR_CORS_ORIGINS to allow it.",
+            code="AccessDeniedException",
+            status=403,
+        )
+        response = error_response(error, str(uuid.uuid4()))
+        response.headers.update(cors)
+        start_response(_STATUS_LINES[response.status], list(response.headers.items()))
+        return [response.body]
+    headers = {**cors, **_PREFLIGHT_HEADERS, "Access-Control-Allow-Headers": ALLOWED_HEADERS}
     start_response(_STATUS_LINES[200], list(headers.items()))
     return [b""]
 
@@ -161,4 +228,7 @@ def make_server(
     server = Server((host, port), app, numthreads=threads, server_name="cognito-identity-emulator")
     # Keep-alive connections are idle between a client's calls; don't cut them too soon.
     server.timeout = 60
+    # Without it cheroot reads a header of any size into memory (413 past it; 414 for a long
+    # request line). The body has its own limit, MAX_BODY, read by the app.
+    server.max_request_header_size = MAX_HEADERS
     return server

@@ -1,8 +1,43 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import delete, edit, principal_tags, roles, tags, tester, views
+
+
+class PoolIdConverter:
+    """An identity pool id as the service model spells it: `<region>:<uuid>`."""
+
+    regex = r"[\w-]+:[0-9a-f-]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class RegionConverter:
+    regex = r"[a-z0-9-]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PoolIdConverter, "pool_id")
+register_converter(RegionConverter, "region")
 
 app_name = "pools"
 urlpatterns = [
     path("", views.pool_list, name="list"),
+    path("pools/regions/<region:region>/", views.region_pools, name="region"),
+    path("pools/new", edit.pool_new, name="new"),
+    path("pools/<pool_id:pool_id>/", views.pool_detail, name="detail"),
+    path("pools/<pool_id:pool_id>/edit", edit.pool_edit, name="edit"),
+    path("pools/<pool_id:pool_id>/delete", delete.pool_delete, name="delete"),
+    path("pools/<pool_id:pool_id>/roles", roles.pool_roles, name="roles"),
+    path("pools/<pool_id:pool_id>/principal-tags", principal_tags.pool_principal_tags, name="principal_tags"),
+    path("pools/<pool_id:pool_id>/tags", tags.pool_tags, name="tags"),
+    path("pools/<pool_id:pool_id>/role-tester", tester.role_tester, name="role_tester"),
 ]

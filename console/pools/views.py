@@ -1,36 +1,117 @@
-"""Pool pages."""
+"""Pool pages: the list (one region or all of them) and the pool page with its sections."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
-from console.aws.pools import list_pools_page
+from console.aws.pools import list_pools_page, search_pools
+
+from . import sections
+from .access import gateway_error_page, pool_page, region_problem
 
 PAGE_SIZE = 25
+SEARCH_PAGES = 10  # ListIdentityPools pages (of 60) one name search walks per request
+ALL_REGIONS = "all"
 
 
-@require_GET
+def list_url(region: str, **params: Any) -> str:
+    query = {"region": region, **{key: value for key, value in params.items() if value}}
+    return f"{reverse('pools:list')}?{urlencode(query)}"
+
+
+def _results(region: str, query: str, token: str | None, pages_before: int) -> dict[str, Any]:
+    """One region's pools: a page of the listing, or the matches of a name search."""
+    context: dict[str, Any] = {"region": region, "q": query, "token": token}
+    context.update(first_url=None, next_url=None, further_url=None)
+    if token:
+        context["first_url"] = list_url(region, q=query)
+    try:
+        if query:
+            search = search_pools(region, query, token, max_pages=SEARCH_PAGES, enough=PAGE_SIZE)
+            pages = pages_before + search.pages
+            context.update(search=search, pools=search.pools, pages_searched=pages)
+            if search.next_token:
+                context["further_url"] = list_url(region, q=query, token=search.next_token, pages=pages)
+        else:
+            page = list_pools_page(region, PAGE_SIZE, token)
+            context["pools"] = page.pools
+            if page.next_token:
+                context["next_url"] = list_url(region, token=page.next_token)
+    except aws_errors.CognitoError as exc:
+        context["error"] = exc
+    return context
+
+
+def _pages_before(request: HttpRequest) -> int:
+    pages = request.GET.get("pages", "")
+    return int(pages) if pages.isdigit() and len(pages) < 7 else 0
+
+
+@require_safe
 @permission_required("view_console")
 # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
 @vary_on_headers("HX-Request")
 def pool_list(request: HttpRequest) -> HttpResponse:
-    """The region's identity pools, a page at a time (token in the URL)."""
-    region = current_region(request)
-    token = request.GET.get("token") or None
-    context: dict[str, object] = {"region": region, "token": token}
-    try:
-        page = context["page"] = list_pools_page(region, PAGE_SIZE, token)
-        context["first_url"] = "?" if token else None
-        context["next_url"] = f"?{urlencode({'token': page.next_token})}" if page.next_token else None
-    except aws_errors.CognitoError as exc:
-        context["error"] = exc
+    """Identity pools of the region in the URL (or the session's), or of every region."""
+    asked = request.GET.get("region") or current_region(request)
+    query = request.GET.get("q", "").strip()
+    context: dict[str, Any] = {"q": query, "regions": settings.AWS_REGIONS, "console_region": asked}
+    if asked == ALL_REGIONS:
+        context["all_regions"] = True
+        return render(request, "pools/list.html", context)
+    if asked not in settings.AWS_REGIONS:
+        context.update(region_error=region_problem(asked), console_region=current_region(request))
+        return render(request, "pools/list.html", context, status=400)
+    if request.session.get("region") != asked:
+        request.session["region"] = asked  # the default for the next visit without ?region=
+    context.update(_results(asked, query, request.GET.get("token") or None, _pages_before(request)))
     template = "pools/list.html#table" if request.htmx else "pools/list.html"
     return render(request, template, context)
+
+
+@require_GET
+@permission_required("view_console")
+@vary_on_headers("HX-Request")
+def region_pools(request: HttpRequest, region: str) -> HttpResponse:
+    """One region's section of the all-regions list (loaded by its own htmx request)."""
+    query = request.GET.get("q", "").strip()
+    if not request.htmx:
+        return redirect(list_url(region, q=query))
+    if region not in settings.AWS_REGIONS:
+        return render(
+            request, "pools/_region.html", {"region": region, "region_error": region_problem(region)}
+        )
+    context = _results(region, query, None, 0)
+    return render(request, "pools/_region.html", context)
+
+
+@require_GET
+@permission_required("view_console")
+@pool_page
+@vary_on_headers("HX-Request")
+def pool_detail(request: HttpRequest, pool_id: str) -> HttpResponse:
+    """The pool page: settings, roles and mappings, principal-tag maps, tags, the role tester."""
+    section = request.GET.get("section", "")
+    if request.htmx and section in sections.SECTIONS:
+        # One section again (after "Cancel" in an in-place edit), without the others' calls.
+        context = sections.section_context(request, pool_id, section)
+        if "error" in context:
+            return gateway_error_page(
+                request, pool_id, context["error"], section_id=f"section-{section.replace('_', '-')}"
+            )
+        return render(request, f"pools/detail.html#{section}", context)
+    context = sections.page_context(request, pool_id)
+    if "error" in context:
+        return gateway_error_page(request, pool_id, context["error"])
+    return render(request, "pools/detail.html", context)

@@ -14,7 +14,7 @@ from .forms import ReauthForm
 from .reauth import record_password_entered, safe_next
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def reauth(request: HttpRequest) -> HttpResponse:
     """Ask the signed-in user for their password again, then go back to `next`."""

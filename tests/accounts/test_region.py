@@ -97,8 +97,19 @@ def test_switching_region_is_post_only(as_viewer):
     assert "region" not in as_viewer.session
 
 
-def test_the_region_form_returns_to_the_page_without_its_query(as_viewer):
-    # A NextToken belongs to the region it came from; it must not follow the switch.
+def test_the_region_selector_leads_to_the_list_of_that_region_or_of_all(as_viewer):
+    # A GET form: the region lands in the list's URL, which can be bookmarked and shared.
     page = as_viewer.get(POOLS, {"token": "abc"}).content.decode()
 
-    assert '<input type="hidden" name="next" value="/">' in page
+    form = re.search(r'<form class="region-form" method="get" action="/">(.*?)</form>', page, re.S)
+    assert form is not None
+    assert 'name="region"' in form.group(1)
+    assert re.search(r'<option value="all"\s*>All regions</option>', form.group(1))
+    assert "token" not in form.group(1)
+
+
+def test_the_region_chosen_in_the_url_becomes_the_sessions_default(as_viewer):
+    as_viewer.get(POOLS, {"region": "eu-west-1"})
+
+    assert as_viewer.session["region"] == "eu-west-1"
+    assert b"in eu-west-1" in as_viewer.get(POOLS).content

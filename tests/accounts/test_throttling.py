@@ -131,3 +131,82 @@ def test_failed_attempts_are_stored_without_the_password(client, viewer):
     attempt = AccessAttempt.objects.get()
     assert "hunter2-typo" not in attempt.post_data
     assert attempt.failures_since_start == 1
+
+
+# --- per address, across usernames (password spraying), and per /64 for IPv6 ----------------------
+
+ADDRESS_LOCKED = (
+    "Too many failed sign-in attempts from your address, for one account or several; "
+    "try again in 15 minutes or ask an admin to unlock it."
+)
+
+
+def _spray(client: Client, count: int, **extra) -> list:
+    """One wrong password for each of `count` usernames: never five for any one of them."""
+    return [_sign_in(client, f"guess-{number}", "Winter2026!", **extra) for number in range(count)]
+
+
+def test_the_address_limit_is_twenty_failures_whatever_the_usernames():
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 20
+
+
+def test_one_password_tried_on_many_usernames_locks_the_address(client, viewer):
+    *first, twentieth = _spray(client, 20)
+    assert {response.status_code for response in first} == {200}
+    assert twentieth.status_code == 429
+    assert ADDRESS_LOCKED in twentieth.content.decode()
+
+    # Even a real user with the right password is refused from that address now.
+    locked = _sign_in(client, viewer.username, PASSWORD)
+
+    assert locked.status_code == 429
+    assert ADDRESS_LOCKED in locked.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_nineteen_sprayed_failures_do_not_lock_the_address(client, viewer):
+    _spray(client, 19)
+
+    assert _sign_in(client, viewer.username, PASSWORD).status_code == 302
+
+
+def test_the_address_lock_leaves_other_addresses_alone(client, viewer):
+    _spray(client, 20)
+
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    assert _sign_in(elsewhere, viewer.username, PASSWORD).status_code == 302
+
+
+def test_neighbouring_ipv4_addresses_are_counted_apart(viewer):
+    _spray(Client(REMOTE_ADDR="192.0.2.10"), 20)
+
+    assert _sign_in(Client(REMOTE_ADDR="192.0.2.11"), viewer.username, PASSWORD).status_code == 302
+
+
+def test_rotating_ipv6_addresses_within_one_slash_64_count_as_one_address(viewer):
+    for number in range(20):
+        # A new address for every attempt, as a client holding 2001:db8:1:2::/64 can.
+        _sign_in(Client(REMOTE_ADDR=f"2001:db8:1:2::{number + 1:x}"), f"guess-{number}", "Winter2026!")
+
+    same_network = Client(REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:ffff")
+    other_network = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    assert _sign_in(same_network, viewer.username, PASSWORD).status_code == 429
+    assert _sign_in(other_network, viewer.username, PASSWORD).status_code == 302
+
+
+def test_the_username_lock_also_holds_across_a_slash_64(viewer):
+    for number in range(5):
+        _sign_in(Client(REMOTE_ADDR=f"2001:db8:9:9::{number + 1}"), viewer.username, "wrong-password")
+
+    locked = _sign_in(Client(REMOTE_ADDR="2001:db8:9:9::abcd"), viewer.username, PASSWORD)
+
+    assert locked.status_code == 429
+    assert LOCKED in locked.content.decode()
+
+
+def test_axes_reset_lifts_the_address_lock_too(client, viewer):
+    _spray(client, 20)
+
+    call_command("axes_reset", stdout=StringIO())
+
+    assert _sign_in(client, viewer.username, PASSWORD).status_code == 302

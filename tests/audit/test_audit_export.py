@@ -1,12 +1,14 @@
-"""/audit/export.csv: the filtered events as CSV, streamed, safe to open in a spreadsheet."""
+"""/audit/export.csv: the filtered events as CSV (a CSRF-protected POST), streamed, safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from console.audit.export import HEADER, safe_cell
@@ -28,7 +30,7 @@ def _rows(response) -> list[dict[str, str]]:
 
 
 def test_the_export_is_a_streamed_csv_download(as_admin):
-    response = as_admin.get(EXPORT)
+    response = as_admin.post(EXPORT)
 
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -56,7 +58,7 @@ def test_the_export_holds_the_filtered_events_newest_first_with_their_details(as
     make_events(3, pool_id=POOL)
     make_events(4, pool_id="us-east-1:other")
 
-    rows = _rows(as_admin.get(EXPORT, {"pool": POOL}))
+    rows = _rows(as_admin.post(EXPORT, {"pool": POOL}))
 
     assert len(rows) == 4
     assert [row["time_utc"] for row in rows] == sorted((row["time_utc"] for row in rows), reverse=True)
@@ -88,7 +90,7 @@ def test_batches_visit_every_matching_event_once_in_order():
 
 
 def test_an_export_is_itself_recorded_with_its_filters(as_admin, admin):
-    _rows(as_admin.get(EXPORT, {"pool": POOL, "outcome": "error"}))
+    _rows(as_admin.post(EXPORT, {"pool": POOL, "outcome": "error"}))
 
     [event] = AuditEvent.objects.filter(operation="console.audit_export")
     assert event.actor == admin.username
@@ -115,7 +117,7 @@ def test_formulas_stored_in_events_are_quoted_in_the_export(as_admin):
         1, actor="=cmd|' /C calc'!A0", reason="@SUM(1+1)", error_message="-1+1", operation="job.cancel"
     )
 
-    [row] = _rows(as_admin.get(EXPORT, {"operation": "job.cancel"}))
+    [row] = _rows(as_admin.post(EXPORT, {"operation": "job.cancel"}))
 
     assert row["actor"] == "'=cmd|' /C calc'!A0"
     assert row["reason"] == "'@SUM(1+1)"
@@ -123,21 +125,44 @@ def test_formulas_stored_in_events_are_quoted_in_the_export(as_admin):
 
 
 def test_only_admins_may_export(as_support, as_viewer):
-    assert as_support.get(EXPORT).status_code == 403
-    assert as_viewer.get(EXPORT).status_code == 403
+    assert as_support.post(EXPORT).status_code == 403
+    assert as_viewer.post(EXPORT).status_code == 403
     assert not AuditEvent.objects.filter(operation="console.audit_export").exists()
 
 
 def test_a_bad_filter_is_refused_with_the_reason(as_admin):
-    response = as_admin.get(EXPORT, {"date_from": "yesterday"})
+    response = as_admin.post(EXPORT, {"date_from": "yesterday"})
 
     assert response.status_code == 400
     assert b"Enter a valid date." in response.content
 
 
-def test_the_list_links_to_the_export_of_the_same_filters(as_admin):
+def test_the_list_offers_the_export_of_the_same_filters_as_a_form_with_its_csrf_token(as_admin):
     make_events(1, pool_id=POOL)
 
     html = as_admin.get(reverse("audit:list"), {"pool": POOL}).content.decode()
 
-    assert f'href="{EXPORT}?pool={POOL.replace(":", "%3A")}"' in html
+    form = re.search(rf'<form class="table-tools" method="post" action="{EXPORT}">(.*?)</form>', html, re.S)
+    assert form, "no export form"
+    assert 'name="csrfmiddlewaretoken"' in form[1]
+    assert f'<input type="hidden" name="pool" value="{POOL}">' in form[1]
+
+
+def test_a_get_of_the_export_is_refused_and_records_nothing(as_admin):
+    # A link or <img> on another site would send a GET with the admin's (SameSite=Lax) cookie.
+    make_events(1, pool_id=POOL)
+
+    response = as_admin.get(EXPORT, {"pool": POOL})
+
+    assert response.status_code == 405
+    assert not AuditEvent.objects.filter(operation="console.audit_export").exists()
+
+
+def test_an_export_posted_without_the_csrf_token_is_refused(admin):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin)
+
+    response = browser.post(EXPORT, {"pool": POOL})
+
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(operation="console.audit_export").exists()

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 MISSING_POOL = "us-east-1:00000000-0000-4000-8000-000000000000"
 AUTH_ROLE = "arn:aws:iam::000000000000:role/cognito-authenticated"
+UNAUTH_ROLE = "arn:aws:iam::000000000000:role/cognito-unauthenticated"
 
 
 @dataclass
@@ -127,7 +128,27 @@ def _cases(cognito, make_pool, region) -> dict[str, Callable[[], Case]]:
         params = {"IdentityId": identity, "Logins": {FACEBOOK: "fb-token"}, "LoginsToRemove": [FACEBOOK]}
         return Case("unlink_identity", params, identity_id=identity)
 
+    def get_id() -> Case:
+        # Creates an identity, or links and merges one: the answer names it.
+        pool = make_pool()
+        params = {"IdentityPoolId": pool, "Logins": {FACEBOOK: "fb-token"}}
+        return Case("get_id", params, pool_id=pool, from_answer="identity")
+
+    def get_credentials() -> Case:
+        pool = make_pool()
+        cognito.set_identity_pool_roles(IdentityPoolId=pool, Roles={"unauthenticated": UNAUTH_ROLE})
+        identity = cognito.get_id(IdentityPoolId=pool)["IdentityId"]
+        return Case("get_credentials_for_identity", {"IdentityId": identity}, identity_id=identity)
+
+    def get_open_id_token() -> Case:
+        pool = make_pool()
+        identity = cognito.get_id(IdentityPoolId=pool)["IdentityId"]
+        return Case("get_open_id_token", {"IdentityId": identity}, identity_id=identity)
+
     return {
+        "GetId": get_id,
+        "GetCredentialsForIdentity": get_credentials,
+        "GetOpenIdToken": get_open_id_token,
         "CreateIdentityPool": create,
         "UpdateIdentityPool": update,
         "DeleteIdentityPool": delete_pool,

@@ -19,6 +19,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.conftest import PASSWORD, _make_user
 
@@ -52,6 +53,11 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Inside Playwright's sync API the tests run in a context of their own, and Django's
+        # connections are context-local: every test after the first browser test (browser or
+        # not) used a second set of connections in this thread. Close them while still in that
+        # context; left open, PostgreSQL refused to drop the test database at the end.
+        connections.close_all()
 
 
 @dataclass
@@ -112,6 +118,9 @@ def screenshot(page) -> Callable[[str], Path]:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        # Hiding the caret leaves style="" on every input; htmx's settle would copy that onto
+        # the swapped-in inputs, which the CSP (no inline styles) reports as a violation.
+        page.evaluate("document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
         return path
 
     return take

@@ -64,7 +64,10 @@ def test_a_pools_history_link_opens_its_trail(page, login_as, console_log, regio
     pool_id = _pool_changed_by(admin, region, "history-pool")
     page.goto("/")
 
-    page.get_by_role("row", name=re.compile("history-pool")).get_by_role("link", name="History").click()
+    # exact: the pool's name, now a link to its page, also contains "history".
+    page.get_by_role("row", name=re.compile("history-pool")).get_by_role(
+        "link", name="History", exact=True
+    ).click()
 
     expect(page).to_have_url(re.compile(r"/audit/\?pool="))
     expect(page.locator("#audit-table tbody tr[data-event-id]")).to_have_count(2)

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -265,7 +266,7 @@ def test_a_body_over_one_mebibyte_is_refused_with_413(server):
     assert answer["__type"] == "SerializationException"
 
 
-def test_a_browser_preflight_is_allowed_from_any_origin(server):
+def test_a_browser_preflight_is_allowed_from_a_local_origin(server):
     status, headers, _ = _post(
         server,
         None,
@@ -276,9 +277,51 @@ def test_a_browser_preflight_is_allowed_from_any_origin(server):
     )
 
     assert status == 200
-    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-allow-origin"] == "http://localhost:3000"
     assert "x-amz-target" in headers["access-control-allow-headers"]
     assert "POST" in headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize("method", ["POST", "GET", "OPTIONS"])
+def test_a_request_under_another_host_name_is_refused_as_dns_rebinding_would_send_it(server, method):
+    # A page on attacker.example re-pointed at 127.0.0.1 still sends its own name as Host.
+    port = urlsplit(server).port
+    status, headers, answer = _post(
+        server, "ListIdentityPools", b'{"MaxResults": 60}', method=method, Host=f"attacker.example:{port}"
+    )
+
+    assert status == 400
+    assert answer["__type"] == "InvalidHostHeaderException"
+    assert "EMULATOR_ALLOWED_HOSTS" in answer["message"]
+    assert headers["x-amzn-requestid"]
+    assert "IdentityPools" not in answer
+
+
+def test_localhost_and_loopback_addresses_are_served(server):
+    port = urlsplit(server).port
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "localhost"):
+        status, _, answer = _post(server, "ListIdentityPools", b'{"MaxResults": 60}', Host=host)
+
+        assert (status, answer) == (200, {"IdentityPools": []}), host
+
+
+def test_headers_over_64_kib_are_refused_without_being_read_whole(server):
+    parts = urlsplit(server)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ")
+        # Up to 1 MiB more: the server must answer (and close) long before reading it all.
+        sent = 0
+        try:
+            while sent < 1024 * 1024:
+                sock.sendall(b"a" * 16384)
+                sent += 16384
+        except OSError:
+            pass  # the server closed the connection: it stopped reading
+        reply = sock.recv(4096)
+
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:80]
+    # And it goes on serving.
+    assert _post(server, "ListIdentityPools", b'{"MaxResults": 60}')[0] == 200
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -198,6 +199,28 @@ def test_anything_but_a_saml_response_is_refused_for_a_saml_provider(cognito, po
     # The last one is a document with a DTD, which a SAML response never needs.
     code, message = refusal(cognito, pool_id, {SAML_ARN: value})
     assert (code, message) == ("NotAuthorizedException", "Invalid login token. Not a valid SAML response.")
+
+
+def _saml_with_entity(encoding: str) -> str:
+    """A SAML response whose NameID is an entity defined in its own DTD, in `encoding`."""
+    document = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<!DOCTYPE r [<!ENTITY who "admin@corp.example">]>'
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion>'
+        "<saml:Subject><saml:NameID>&who;</saml:NameID></saml:Subject>"
+        "</saml:Assertion></samlp:Response>"
+    )
+    return base64.b64encode(document.encode(encoding)).decode()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be"])
+def test_a_saml_response_with_a_dtd_is_refused_in_any_encoding(cognito, pool_id, encoding):
+    # UTF-16 puts a NUL between the letters of "<!DOCTYPE", past any byte search for it.
+    code, message = refusal(cognito, pool_id, {SAML_ARN: _saml_with_entity(encoding)})
+
+    assert (code, message) == ("NotAuthorizedException", "Invalid login token. Not a valid SAML response.")
+    assert not IdentityLogin.objects.filter(subject="admin@corp.example").exists()
 
 
 def test_a_provider_the_pool_does_not_have_is_not_supported(cognito, pool_id):

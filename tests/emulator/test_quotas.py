@@ -136,6 +136,46 @@ def test_quotas_are_counted_per_region(quotas_on):
     assert guest_there.get_id(IdentityPoolId=there)["IdentityId"].startswith("eu-west-1:")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("made_up", ["xx-nowhere-1", "us-moon-9", "eu-aaaaaaaaaaaaaaaaaaaaaaaaaa-7"])
+def test_a_signed_call_for_a_region_botocore_does_not_know_is_refused_without_a_bucket(quotas_on, made_up):
+    quotas_on()
+
+    with pytest.raises(ClientError) as caught:
+        client(region=made_up).list_identity_pools(MaxResults=10)
+
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidSignatureException",
+        "Credential should be scoped to a valid region. ",
+    )
+    # Made-up names cannot grow the table: no row for them.
+    assert not QuotaBucket.objects.filter(region=made_up).exists()
+
+
+@pytest.mark.django_db
+def test_an_unsigned_call_naming_an_id_of_an_unknown_region_is_refused_without_a_bucket(quotas_on):
+    quotas_on()
+    guest = client(key=None, secret=None)
+
+    with pytest.raises(ClientError) as caught:
+        guest.get_id(IdentityPoolId="zz-fake-9:00000000-0000-4000-8000-000000000000")
+
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert not QuotaBucket.objects.filter(region="zz-fake-9").exists()
+
+
+@pytest.mark.django_db
+def test_every_real_region_and_the_configured_ones_still_get_their_bucket(quotas_on, settings):
+    settings.AWS_REGIONS = ["us-east-1", "xx-lab-1"]
+    quotas_on()
+
+    for region in ("eu-central-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1", "xx-lab-1"):
+        assert client(region=region).list_identity_pools(MaxResults=10)["IdentityPools"] == []
+
+    assert {"eu-central-1", "xx-lab-1"} <= set(QuotaBucket.objects.values_list("region", flat=True))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_threads_with_their_own_clients_share_one_bucket(quotas_on):
     pool_id = new_pool()

@@ -950,7 +950,8 @@ def request_bytes(
     extra: list[bytes] | None = None,
     length: int | None = None,
 ) -> bytes:
-    lines = [f"{method} / HTTP/1.1".encode(), b"Host: robustness.invalid", b"Connection: close"]
+    # localhost: a Host name the server answers (EMULATOR_ALLOWED_HOSTS).
+    lines = [f"{method} / HTTP/1.1".encode(), b"Host: localhost", b"Connection: close"]
     if target is not None:
         lines.append(f"X-Amz-Target: {PREFIX}{target}".encode())
     lines.append(f"Content-Type: {JSON_11}".encode())

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import http.client
 import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import botocore
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.config import Config
 from botocore.credentials import Credentials
 
-from console.aws.clients import build_client
+from console.aws.clients import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, build_client
 from console.emulator.protocol import handle
-from tests.cognito import REGION, aws_error, in_process_client
+from tests.cognito import REGION, aws_error, in_process_client, one_attempt_client
 
 from .http_fixtures import running_emulator
 
@@ -45,17 +44,7 @@ def in_process(key: str | None = KEY, secret: str | None = SECRET) -> Any:
 
 
 def over_http(url: str, key: str | None = KEY, secret: str | None = SECRET) -> Any:
-    options: dict[str, Any] = {"retries": {"mode": "standard", "total_max_attempts": 1}}
-    if key is None:
-        options["signature_version"] = botocore.UNSIGNED
-    return boto3.session.Session().client(
-        "cognito-identity",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(**options),
-    )
+    return one_attempt_client(url, REGION, key, secret)
 
 
 class _SignsEveryHeader(SigV4Auth):
@@ -261,6 +250,75 @@ def test_an_authorization_header_without_a_signature_is_incomplete(verifying):
     assert "Authorization header requires 'Signature' parameter." in answer["message"]
 
 
+def _signed_with_body_hash(claimed: str | None, body_params: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+    """A ListIdentityPools call that signs X-Amz-Content-SHA256 (`claimed`; None: the body's real hash)."""
+    body = json.dumps(body_params).encode()
+    real = hashlib.sha256(body).hexdigest()
+    return signed_request(
+        "x.invalid", "ListIdentityPools", body_params, **{"X-Amz-Content-SHA256": claimed or real}
+    )
+
+
+@pytest.mark.django_db
+def test_a_signed_body_hash_that_matches_the_body_is_served(verifying):
+    headers, body = _signed_with_body_hash(None, {"MaxResults": 5})
+
+    assert answer_in_process(headers, body) == {"status": 200, "IdentityPools": []}
+
+
+@pytest.mark.django_db
+def test_a_body_swapped_under_a_signed_body_hash_is_refused(verifying, cognito):
+    # Signed over a harmless body; sent with another. The hash header is what was signed.
+    headers, _ = _signed_with_body_hash(None, {"MaxResults": 5})
+    pool_id = cognito.create_identity_pool(IdentityPoolName="victim", AllowUnauthenticatedIdentities=False)[
+        "IdentityPoolId"
+    ]
+    swapped = json.dumps({"IdentityPoolId": pool_id}).encode()
+    headers["X-Amz-Target"] = TARGET + "ListIdentityPools"
+
+    answer = answer_in_process(headers, swapped)
+
+    assert (answer["status"], answer["__type"]) == (400, "InvalidSignatureException")
+    assert answer["message"] == "The provided 'x-amz-content-sha256' header does not match what was computed."
+
+
+@pytest.mark.django_db
+def test_a_signature_over_a_claimed_hash_that_is_not_the_body_s_is_refused(verifying):
+    # The client signs a made-up hash: the signature is right for what it signed, not for the body.
+    headers, body = _signed_with_body_hash("0" * 64, {"MaxResults": 5})
+
+    answer = answer_in_process(headers, body)
+
+    assert answer["__type"] == "InvalidSignatureException"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "claimed", ["UNSIGNED-PAYLOAD", "unsigned-payload", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"]
+)
+def test_an_unsigned_payload_is_refused(verifying, claimed):
+    headers, body = _signed_with_body_hash(claimed, {"MaxResults": 5})
+
+    answer = answer_in_process(headers, body)
+
+    assert answer["__type"] == "InvalidSignatureException"
+    assert "UNSIGNED-PAYLOAD" in answer["message"]
+
+
+@pytest.mark.django_db
+def test_the_placeholder_key_pair_is_accepted_in_process_only(verifying):
+    # The console's local client reaches the service through the in-process hook only.
+    client = in_process(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
+    assert client.list_identity_pools(MaxResults=10)["IdentityPools"] == []
+
+    # The same request handed to the protocol as the HTTP server hands it over is refused.
+    headers, body = signed_request("x.invalid", "ListIdentityPools", {"MaxResults": 5})
+    forged = {name.lower(): value for name, value in headers.items()}
+    forged["authorization"] = forged["authorization"].replace(KEY, LOCAL_ACCESS_KEY)
+    response = handle("POST", "/", forged, body)
+    assert json.loads(response.body)["__type"] == "UnrecognizedClientException"
+
+
 # --- in-process, verification off (the default) -----------------------------------------------
 
 
@@ -314,6 +372,32 @@ def test_over_http_an_unknown_key_and_a_missing_signature_are_refused(server):
 
     assert aws_error(unknown.list_identity_pools, MaxResults=10)[0] == "UnrecognizedClientException"
     assert aws_error(unsigned.list_identity_pools, MaxResults=10)[0] == "MissingAuthenticationTokenException"
+
+
+def test_over_http_the_console_s_published_placeholder_key_pair_is_refused(server):
+    client = over_http(server, LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
+
+    assert aws_error(client.list_identity_pools, MaxResults=10) == (
+        "UnrecognizedClientException",
+        UNKNOWN_KEY,
+    )
+
+
+def test_over_http_a_body_swapped_under_its_signed_hash_is_refused(server):
+    parts = urlsplit(server)
+    headers, _ = signed_request(
+        parts.netloc,
+        "ListIdentityPools",
+        {"MaxResults": 5},
+        **{"X-Amz-Content-SHA256": hashlib.sha256(json.dumps({"MaxResults": 5}).encode()).hexdigest()},
+    )
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("POST", "/", body=b'{"MaxResults": 60}', headers=headers)
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+
+    assert (response.status, answer["__type"]) == (400, "InvalidSignatureException")
 
 
 def test_over_http_an_unsigned_get_id_is_served(server):

@@ -9,8 +9,10 @@ policies every Cognito role has.
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -286,8 +288,8 @@ def test_other_well_known_paths_are_not_found(cognito):
     assert "message" in json.loads(body)
 
 
-def fetch(url: str) -> tuple[dict[str, str], dict[str, Any]]:
-    with urllib.request.urlopen(url, timeout=10) as answer:
+def fetch(url: str, **headers: str) -> tuple[dict[str, str], dict[str, Any]]:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as answer:
         return dict(answer.headers), json.loads(answer.read())
 
 
@@ -301,9 +303,29 @@ def test_over_http_a_relying_party_verifies_tokens_with_the_served_keys(
     identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
     token = cognito.get_open_id_token(IdentityId=identity_id, Logins=logins)["Token"]
 
-    headers, configuration = fetch(f"{emulator_url}/.well-known/openid-configuration")
+    headers, configuration = fetch(
+        f"{emulator_url}/.well-known/openid-configuration", Origin="http://localhost:3000"
+    )
     assert configuration["jwks_uri"] == f"{emulator_url}/.well-known/jwks.json"
-    assert headers["Access-Control-Allow-Origin"] == "*"
+    # A single-page app on a local origin may fetch the keys too.
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
     keys = jwt.PyJWKClient(configuration["jwks_uri"]).get_signing_key_from_jwt(token)
     claims = jwt.decode(token, keys.key, algorithms=["RS256"], audience=pool_id, issuer=ISSUER)
     assert (claims["sub"], claims["amr"]) == (identity_id, ["authenticated", GOOGLE])
+
+
+def test_over_http_the_jwks_uri_names_the_host_asked_for_only_when_it_is_allowed(
+    emulator_url,  # noqa: F811 - the imported fixture
+    transactional_db,
+):
+    port = urlsplit(emulator_url).port
+    url = f"{emulator_url}/.well-known/openid-configuration"
+
+    _, configuration = fetch(url, Host=f"LOCALHOST:{port}")
+    assert configuration["jwks_uri"] == f"http://localhost:{port}/.well-known/jwks.json"
+
+    # A cache in front would otherwise keep (max-age=300) a document pointing at another server.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        fetch(url, Host=f"keys.attacker.example:{port}")
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["__type"] == "InvalidHostHeaderException"

@@ -39,8 +39,7 @@ def embedded_redis(tmp_path: Path):
         _wait_for(lambda: get_redis(url).ping())
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _stop(process)
 
 
 def test_redis_url_prefers_the_environment(monkeypatch):
@@ -85,8 +84,7 @@ def test_embedded_redis_serves_a_socket_and_a_celery_worker_runs_tasks_through_i
                 break
         assert any(task_id in line and "succeeded" in line for line in output), "".join(output)
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        _stop(worker, timeout=20)
 
 
 def test_embedded_redis_waits_quietly_when_another_redis_is_configured(tmp_path):
@@ -99,8 +97,15 @@ def test_embedded_redis_waits_quietly_when_another_redis_is_configured(tmp_path)
         assert "no embedded Redis needed" in line
         assert process.poll() is None
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a process the test started, and close the pipe it wrote to."""
+    process.terminate()
+    process.wait(timeout=timeout)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def _first_line(process) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from .. import errors
-from ..models import Identity, IdentityLogin, IdentityPool
+from ..models import Identity, IdentityLogin, IdentityPool, subject_key
 from ..protocol import RequestContext, operation
 from . import linking, logins, paging, store, tokens
 from .logins import ResolvedLogin
@@ -26,7 +26,7 @@ def _check_developer_provider(pool: IdentityPool, provider: str | None) -> str:
 
 def _developer_login(pool: IdentityPool, user: str, *, for_update: bool = False) -> IdentityLogin | None:
     queryset = IdentityLogin.objects.filter(
-        pool=pool, provider=pool.developer_provider_name, subject=user, is_developer=True
+        pool=pool, provider=pool.developer_provider_name, subject_key=subject_key(user), is_developer=True
     )
     if for_update:
         queryset = queryset.select_for_update()
@@ -193,7 +193,7 @@ def _merge(pool: IdentityPool, source_user: str, destination_user: str) -> Ident
         row.subject: row
         for row in IdentityLogin.objects.select_for_update()
         .filter(pool=pool, provider=pool.developer_provider_name, is_developer=True)
-        .filter(subject__in=[source_user, destination_user])
+        .filter(subject_key__in=[subject_key(source_user), subject_key(destination_user)])
         .order_by("pk")
     }
     for user in (source_user, destination_user):
@@ -214,7 +214,9 @@ def unlink_developer_identity(ctx: RequestContext, params: dict[str, Any]) -> No
     identity = store.get_identity_of_pool(ctx, pool, params["IdentityId"], for_update=True)
     provider = _check_developer_provider(pool, store.text_param(params, "DeveloperProviderName"))
     user = params["DeveloperUserIdentifier"]
-    row = IdentityLogin.objects.filter(identity=identity, provider=provider, subject=user, is_developer=True)
+    row = IdentityLogin.objects.filter(
+        identity=identity, provider=provider, subject_key=subject_key(user), is_developer=True
+    )
     if not row.exists():
         raise errors.ResourceConflict(
             f"Developer user '{user}' is not linked to identity '{identity.identity_id}'."

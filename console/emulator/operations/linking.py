@@ -35,7 +35,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 
 from .. import errors
-from ..models import Identity, IdentityLogin, IdentityPool
+from ..models import Identity, IdentityLogin, IdentityPool, subject_key
 from . import logins, store
 from .logins import ResolvedLogin
 
@@ -92,7 +92,9 @@ def _login_rows(pool: IdentityPool, wanted: Iterable[ResolvedLogin]) -> list[Ide
     keys = {login.key for login in wanted}
     if not keys:
         return []
-    match = reduce(or_, (Q(provider=provider, subject=subject) for provider, subject in keys))
+    match = reduce(
+        or_, (Q(provider=provider, subject_key=subject_key(subject)) for provider, subject in keys)
+    )
     return list(IdentityLogin.objects.select_for_update().filter(match, pool=pool).order_by("pk"))
 
 
@@ -117,6 +119,7 @@ def link(identity: Identity, login: ResolvedLogin) -> None:
         pool_id=identity.pool_id,
         provider=login.provider,
         subject=login.subject,
+        subject_key=subject_key(login.subject),
         is_developer=login.is_developer,
         created_at=store.now(),
     )

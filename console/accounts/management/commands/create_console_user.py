@@ -46,7 +46,8 @@ class Command(BaseCommand):
             user.is_superuser = False
             user.save()
             user.groups.set([Group.objects.get(name=role)])
-            # Committed with the change itself; the password is never part of the event.
+            # Last, once every step that can fail has run: the event is written on a connection of
+            # its own (console/audit/record.py). The password is never part of the event.
             record_console_action(
                 "console.user_changed",
                 request={"username": username, "role": role, "created": created, "password_set": True},

@@ -76,10 +76,14 @@ class Command(BaseCommand):
             server.prepare()
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc}") from exc
-        url = _url(*server.bind_addr[:2])
+        bound, bound_port = server.bind_addr[:2]
+        # A wildcard address is no Host name a client can send; the loopback one is allowed.
+        url = _url("127.0.0.1" if bound in ("0.0.0.0", "::") else bound, bound_port)  # noqa: S104 - compared, not bound
         region = settings.AWS_REGIONS[0]
         self.stdout.write(
-            f"Cognito Identity emulator listening on {url} ({options['threads']} threads)\n"
+            f"Cognito Identity emulator listening on {_url(bound, bound_port)} ({options['threads']} threads)\n"
+            f"Answering Host names: {', '.join(settings.EMULATOR_ALLOWED_HOSTS)} (EMULATOR_ALLOWED_HOSTS); "
+            f"CORS origins: {', '.join(settings.EMULATOR_CORS_ORIGINS) or 'none'} (EMULATOR_CORS_ORIGINS)\n"
             f"Try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region {region} "
             f"--endpoint-url {url} cognito-identity list-identity-pools --max-results 10\n"
             "Stop with Ctrl-C."

@@ -1,0 +1,179 @@
+"""Forms of the identity pages. Limits come from botocore's model (via the gateway), and every
+error names the API field it is about, so a person can match it with the AWS documentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from console.aws.identities import developer_token_limits, is_cognito_id
+from console.safeguards.forms import DestructiveConfirmForm
+
+from .signin import DEVELOPER, FLOWS, PROVIDER
+
+ARN_MIN_LENGTH, ARN_MAX_LENGTH = 20, 2048  # botocore's ARNString
+
+
+def _reason_field(required: bool = True) -> forms.CharField:
+    # The same field, limits and messages as the typed confirmation's reason.
+    field = DestructiveConfirmForm.base_fields["reason"]
+    return forms.CharField(
+        required=required,
+        max_length=field.max_length,
+        error_messages=field.error_messages,
+        widget=forms.Textarea,
+    )
+
+
+def _identity_id_field(required: bool = False) -> forms.CharField:
+    return forms.CharField(required=required, max_length=55, strip=True)
+
+
+def _clean_identity_id(value: str) -> str:
+    if value and not is_cognito_id(value):
+        raise ValidationError(
+            "IdentityId must look like REGION:GUID, e.g. us-east-1:0a1b2c3d-0000-4000-8000-000000000001."
+        )
+    return value
+
+
+class ReasonForm(forms.Form):
+    """Why: a ticket id or a sentence, stored with the change in the audit trail."""
+
+    reason = _reason_field()
+
+
+class UnlinkLoginForm(forms.Form):
+    """UnlinkIdentity: the logins to remove, proven with one current provider token.
+
+    The token is the user's: it is sent to Cognito once and never stored, logged or put back
+    into the page (the view is marked sensitive, the audit trail redacts every Logins value).
+    """
+
+    proof_provider = forms.ChoiceField(label="Provider of the token")
+    proof_token = forms.CharField(
+        label="The user's current token from that provider", strip=True, max_length=50000
+    )
+    remove = forms.MultipleChoiceField(label="Logins to unlink", widget=forms.CheckboxSelectMultiple)
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, linked: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(provider, provider) for provider in linked]
+        self.fields["proof_provider"].choices = choices
+        self.fields["remove"].choices = choices
+
+
+class MergeForm(forms.Form):
+    """MergeDeveloperIdentities for one pair: which developer user moves into this identity."""
+
+    source = forms.CharField(label="Developer user to merge into this identity (SourceUserIdentifier)")
+    into = forms.ChoiceField(label="Developer user of this identity it joins (DestinationUserIdentifier)")
+
+    def __init__(self, *args: Any, destinations: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].max_length = developer_token_limits().user_max_length
+        self.fields["into"].choices = [(user, user) for user in destinations]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("source") and data.get("source") == data.get("into"):
+            self.add_error("source", "SourceUserIdentifier is already this identity's developer user.")
+        return data
+
+
+def merge_confirmation_text(source: str) -> str:
+    """What the admin types to confirm a merge: short enough to type, specific to the user."""
+    return f"MERGE {source}" if len(source) <= 60 and source.isprintable() else "MERGE 1 DEVELOPER USER"
+
+
+class DeveloperRegistrationForm(forms.Form):
+    """GetOpenIdTokenForDeveloperIdentity's inputs, checked against botocore's limits."""
+
+    user = forms.CharField(label="Developer user identifier")
+    identity_id = _identity_id_field()
+    principal_tags = forms.CharField(required=False, widget=forms.Textarea)
+    token_duration = forms.CharField(required=False, max_length=12)
+    reason = _reason_field(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = developer_token_limits()
+        self.fields["user"].max_length = self.limits.user_max_length
+
+    def clean_identity_id(self) -> str:
+        return _clean_identity_id(self.cleaned_data["identity_id"])
+
+    def clean_token_duration(self) -> int | None:
+        text = self.cleaned_data["token_duration"].strip()
+        if not text:
+            return None
+        low, high = self.limits.token_duration_min, self.limits.token_duration_max
+        message = f"TokenDuration must be a whole number of seconds from {low} to {high:,}"
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValidationError(f"{message}; “{text}” is not one.") from None
+        if not low <= value <= high:
+            raise ValidationError(f"{message}; {value:,} is outside that range.")
+        return value
+
+    def clean_principal_tags(self) -> dict[str, str]:
+        """`key=value` lines into PrincipalTags, with the model's limits on count and lengths."""
+        tags: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["principal_tags"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, found, value = line.partition("=")
+            key, value = key.strip(), value.strip()
+            if not found or not key or not value:
+                raise ValidationError(f"PrincipalTags line {number}: write it as key=value.")
+            if len(key) > self.limits.tag_key_max_length or len(value) > self.limits.tag_value_max_length:
+                raise ValidationError(
+                    f"PrincipalTags line {number}: keys are at most {self.limits.tag_key_max_length} "
+                    f"characters, values at most {self.limits.tag_value_max_length}."
+                )
+            tags[key] = value
+        if len(tags) > self.limits.tags_max:
+            raise ValidationError(
+                f"PrincipalTags: at most {self.limits.tags_max} tags (you gave {len(tags)})."
+            )
+        return tags
+
+
+class SignInTestForm(forms.Form):
+    """What to test: a flow and the login it needs (the provider token is never kept)."""
+
+    flow = forms.ChoiceField(choices=list(FLOWS.items()), widget=forms.RadioSelect, initial="unauthenticated")
+    provider = forms.CharField(required=False, max_length=128)
+    provider_token = forms.CharField(required=False, max_length=50000)
+    developer_user = forms.CharField(required=False)
+    identity_id = _identity_id_field()
+    custom_role_arn = forms.CharField(required=False, max_length=ARN_MAX_LENGTH)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["developer_user"].max_length = developer_token_limits().user_max_length
+
+    def clean_identity_id(self) -> str:
+        return _clean_identity_id(self.cleaned_data["identity_id"])
+
+    def clean_custom_role_arn(self) -> str:
+        arn = self.cleaned_data["custom_role_arn"]
+        if arn and (len(arn) < ARN_MIN_LENGTH or not arn.startswith("arn:")):
+            raise ValidationError("CustomRoleArn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME).")
+        return arn
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        flow = data.get("flow")
+        if flow == PROVIDER:
+            if not data.get("provider"):
+                self.add_error("provider", "Name the provider: the Logins key, e.g. accounts.google.com.")
+            if not data.get("provider_token"):
+                self.add_error("provider_token", "Paste the user's current token from that provider.")
+        if flow == DEVELOPER and not data.get("developer_user"):
+            self.add_error("developer_user", "Give the developer user identifier to sign in as.")
+        return data

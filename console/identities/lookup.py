@@ -1,0 +1,232 @@
+"""The search box: what a query is, and finding it.
+
+- `REGION:GUID`: an identity (DescribeIdentity) or else a pool (DescribeIdentityPool);
+- anything else: a developer user identifier, looked up with LookupDeveloperIdentity in every
+  pool that has a developer provider, in every region of AWS_REGIONS (or in one chosen pool).
+
+Which pools have a developer provider takes a DescribeIdentityPool per pool, so the list
+(the "catalog") is kept in Django's cache for CATALOG_SECONDS per endpoint and region; the
+page says how old it is and can refresh it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from console.aws import identities as gateway
+from console.aws.errors import CognitoError, NotAuthorized, NotFound
+from console.aws.pools import all_pools
+
+from .parallel import Outcome, fan_out, first_success
+
+CATALOG_SECONDS = 60
+# A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
+_LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: kind is "empty", "id", "developer_user" or "malformed"."""
+
+    text: str
+    kind: str
+    problem: str = ""
+
+    @property
+    def region(self) -> str:
+        return gateway.region_of(self.text)
+
+
+def parse(raw: str) -> Query:
+    """What the person typed, trimmed, and what kind of search it asks for."""
+    text = raw.strip()
+    if not text:
+        return Query("", "empty")
+    limit = gateway.developer_token_limits().user_max_length
+    if len(text) > limit:
+        return Query(text, "malformed", f"That is {len(text):,} characters long; ids are at most {limit:,}.")
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
+        return Query(text, "malformed", "That contains control characters; paste the id again as plain text.")
+    if gateway.is_cognito_id(text):
+        if text.split(":", 1)[0] not in settings.AWS_REGIONS:
+            return Query(
+                text,
+                "malformed",
+                f"Region {gateway.region_of(text)} is not one this console uses "
+                f"(AWS_REGIONS: {', '.join(settings.AWS_REGIONS)}).",
+            )
+        return Query(text, "id")
+    if _LOOKS_LIKE_ID.fullmatch(text):
+        return Query(
+            text,
+            "malformed",
+            "That looks like an identity or pool id, but ids are REGION:GUID with a lower-case GUID "
+            "(e.g. us-east-1:0a1b2c3d-0000-4000-8000-000000000001).",
+        )
+    return Query(text, "developer_user")
+
+
+# --- Which pools have a developer provider ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeveloperPool:
+    pool_id: str
+    name: str
+    region: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A pool or a region that could not be asked, and the error."""
+
+    label: str
+    error: CognitoError
+
+
+@dataclass(frozen=True)
+class Catalog:
+    pools: tuple[DeveloperPool, ...]
+    failures: tuple[Failure, ...]
+    as_of: datetime | None
+
+
+def catalog(*, refresh: bool = False) -> Catalog:
+    """The pools of every region of AWS_REGIONS that have a developer provider."""
+    pools: list[DeveloperPool] = []
+    failures: list[Failure] = []
+    oldest: datetime | None = None
+    for outcome in fan_out(lambda region: _region_catalog(region, refresh), settings.AWS_REGIONS):
+        if not outcome.ok:
+            failures.append(Failure(f"region {outcome.item} (ListIdentityPools)", outcome.error))
+            continue
+        region_catalog: Catalog = outcome.value
+        pools += region_catalog.pools
+        failures += region_catalog.failures
+        if region_catalog.as_of and (oldest is None or region_catalog.as_of < oldest):
+            oldest = region_catalog.as_of
+    return Catalog(tuple(pools), tuple(failures), oldest)
+
+
+def _cache_key(region: str) -> str:
+    return f"identities:developer-pools:{settings.COGNITO_ENDPOINT}:{region}"
+
+
+def _region_catalog(region: str, refresh: bool) -> Catalog:
+    cached = None if refresh else cache.get(_cache_key(region))
+    if cached is not None:
+        return cached
+    summaries = all_pools(region)
+    described = fan_out(lambda summary: gateway.pool_facts(summary.pool_id), summaries)
+    pools = tuple(
+        DeveloperPool(facts.pool_id, facts.name, region, facts.developer_provider)
+        for facts in (outcome.value for outcome in described if outcome.ok)
+        if facts.developer_provider
+    )
+    failures = tuple(
+        Failure(f"{outcome.item.name} ({outcome.item.pool_id}, DescribeIdentityPool)", outcome.error)
+        for outcome in described
+        if not outcome.ok
+    )
+    result = Catalog(pools, failures, timezone.now())
+    if not failures:
+        # A partial list is not kept: the next search asks again.
+        cache.set(_cache_key(region), result, CATALOG_SECONDS)
+    return result
+
+
+def forget_catalog() -> None:
+    """Drop the cached pool lists (after a pool was created, changed or deleted)."""
+    cache.delete_many([_cache_key(region) for region in settings.AWS_REGIONS])
+
+
+# --- Searching --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    pool: DeveloperPool
+    identity_id: str
+
+
+@dataclass(frozen=True)
+class DeveloperSearch:
+    """The identities of a developer user id: where it was found, asked, and what failed."""
+
+    matches: tuple[Match, ...]
+    searched: tuple[DeveloperPool, ...]
+    failures: tuple[Failure, ...]
+    as_of: datetime | None
+
+
+def search_developer_user(user: str, pools: Catalog, only_pool: str = "") -> DeveloperSearch:
+    """LookupDeveloperIdentity for `user` in each pool of the catalog (or only `only_pool`)."""
+    asked = tuple(pool for pool in pools.pools if not only_pool or pool.pool_id == only_pool)
+    outcomes = fan_out(lambda pool: gateway.identity_of_developer_user(pool.pool_id, user), asked)
+    matches = tuple(Match(outcome.item, outcome.value) for outcome in outcomes if outcome.ok)
+    # "Not found" is an answer, not a failure.
+    failures = tuple(
+        Failure(f"{outcome.item.name} ({outcome.item.pool_id})", outcome.error)
+        for outcome in outcomes
+        if not outcome.ok and not isinstance(outcome.error, NotFound)
+    )
+    catalog_failures = () if only_pool else pools.failures
+    return DeveloperSearch(matches, asked, (*catalog_failures, *failures), pools.as_of)
+
+
+@dataclass(frozen=True)
+class IdFound:
+    """What a `REGION:GUID` is: kind "identity" (with its pool, if found) or "pool"."""
+
+    kind: str
+    pool_id: str | None
+
+
+def find_id(cognito_id: str) -> IdFound | None:
+    """An identity (and its pool) or a pool with this id; None when it is neither."""
+    try:
+        gateway.describe_identity(cognito_id)
+    except NotFound:
+        pass
+    else:
+        return IdFound("identity", pool_of_identity(cognito_id))
+    try:
+        gateway.pool_facts(cognito_id)
+    except NotFound:
+        return None
+    return IdFound("pool", cognito_id)
+
+
+def pool_of_identity(identity_id: str) -> str | None:
+    """The pool an identity belongs to, or None if no pool of its region claims it.
+
+    DescribeIdentity does not say; LookupDeveloperIdentity by IdentityId answers only in the
+    identity's own pool, so the region's pools are asked, a few at a time.
+    """
+    region = gateway.region_of(identity_id)
+    try:
+        summaries = all_pools(region)
+    except CognitoError:
+        return None
+    outcomes: list[Outcome] = fan_out(
+        lambda summary: gateway.developer_users_of(summary.pool_id, identity_id, page_size=1), summaries
+    )
+    found = first_success(outcomes)
+    return found.item.pool_id if found else None
+
+
+def identity_in_pool(identity_id: str, pool_id: str) -> bool:
+    """Whether the identity belongs to the pool (LookupDeveloperIdentity by IdentityId answers)."""
+    try:
+        gateway.developer_users_of(pool_id, identity_id, page_size=1)
+    except (NotAuthorized, NotFound):
+        return False
+    return True

@@ -1,0 +1,62 @@
+"""The sign-in tester page: choose a flow, run it, read each step (see signin.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from console.accounts.roles import permission_required
+from console.aws import identities as gateway
+from console.aws.errors import CognitoError, NotFound
+
+from . import signin
+from .forms import SignInTestForm
+from .views import valid_cognito_id
+
+TEMPLATE = "identities/signin_tester.html"
+
+
+@require_http_methods(["GET", "POST"])
+# First of all: whatever fails after this, error reports show the token masked.
+@sensitive_post_parameters("provider_token")
+@permission_required("lookup_identities")
+@never_cache
+def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
+    """Walk a real sign-in flow against the pool and show every step, secrets masked."""
+    pool_id = valid_cognito_id(pool_id)
+    context: dict[str, Any] = {"pool_id": pool_id, "flows": signin.FLOWS}
+    try:
+        pool = context["pool"] = gateway.pool_facts(pool_id)
+    except CognitoError as exc:
+        return render(
+            request, TEMPLATE, {**context, "error": exc}, status=404 if isinstance(exc, NotFound) else 200
+        )
+    # The identity page links here with the identity to start from.
+    initial = {"identity_id": request.GET.get("identity_id", "")}
+    form = context["form"] = SignInTestForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
+    if form.is_valid() and form.cleaned_data["flow"] == signin.DEVELOPER and not pool.developer_provider:
+        form.add_error("flow", "This pool has no developer provider: choose another flow.")
+    if form.is_valid():
+        context["run"] = signin.run(_plan(pool, form.cleaned_data))
+    template = f"{TEMPLATE}#result" if request.htmx else TEMPLATE
+    return render(request, template, context)
+
+
+def _plan(pool: gateway.PoolFacts, data: dict[str, Any]) -> signin.Plan:
+    return signin.Plan(
+        pool_id=pool.pool_id,
+        flow=data["flow"],
+        provider=data["provider"],
+        provider_token=data["provider_token"],
+        developer_provider=pool.developer_provider or "",
+        developer_user=data["developer_user"],
+        identity_id=data["identity_id"],
+        custom_role_arn=data["custom_role_arn"],
+    )

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import actions, registration, tester, views
+
+app_name = "identities"
+urlpatterns = [
+    path("pools/<str:pool_id>/identities/", views.browser, name="browser"),
+    path(
+        "pools/<str:pool_id>/developer-users/new", registration.register_developer, name="register_developer"
+    ),
+    path("pools/<str:pool_id>/sign-in-test", tester.signin_tester, name="signin_tester"),
+    path("identities/<str:identity_id>/", views.detail, name="detail"),
+    path(
+        "identities/<str:identity_id>/unlink-developer-user",
+        actions.unlink_developer_user,
+        name="unlink_developer_user",
+    ),
+    path("identities/<str:identity_id>/unlink-login", actions.unlink_login, name="unlink_login"),
+    path("identities/<str:identity_id>/merge", actions.merge, name="merge"),
+    path("identities/<str:identity_id>/delete", actions.delete, name="delete"),
+    path("lookup/", views.lookup_view, name="lookup"),
+]
