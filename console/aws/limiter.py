@@ -126,6 +126,8 @@ def _redis() -> tuple[redis.Redis, Any]:
         # Tests change REDIS_URL; a process normally builds this once.
         if _client is None or _client_url != settings.REDIS_URL:
             _reset_breaker()
+            if _client is not None:
+                _client.close()
             _client = get_redis(timeout=1.0)
             _client_url = settings.REDIS_URL
             _script = _client.register_script(_TAKE)
@@ -142,6 +144,8 @@ def reset() -> None:
     """Forget the Redis connection and any outage seen (tests that change REDIS_URL call this)."""
     global _client, _client_url
     with _lock:
+        if _client is not None:
+            _client.close()
         _client = _client_url = None
         _reset_breaker()
 
