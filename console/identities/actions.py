@@ -95,7 +95,7 @@ def _done(request: HttpRequest, target: Target, text: str) -> HttpResponse:
 # --- Unlink a developer user identifier (support and admin) ---------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("unlink_identities")
 @_shows_gateway_errors
 def unlink_developer_user(request: HttpRequest, identity_id: str) -> HttpResponse:
@@ -128,7 +128,7 @@ def unlink_developer_user(request: HttpRequest, identity_id: str) -> HttpRespons
 # --- Unlink a login (UnlinkIdentity needs the user's own token) ----------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 # First of all: whatever fails after this, error reports show the token masked.
 @sensitive_post_parameters("proof_token")
 @permission_required("unlink_identities")
@@ -184,7 +184,7 @@ def _merge_changes(target: Target, plan: MergePlan) -> list[str]:
     ]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @recent_auth_required
 @_shows_gateway_errors
@@ -238,7 +238,7 @@ def _merge(
 # --- Delete this identity (admin) ----------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @recent_auth_required
 @_shows_gateway_errors

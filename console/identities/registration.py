@@ -27,7 +27,7 @@ from .views import valid_cognito_id
 TEMPLATE = "identities/register_developer.html"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @never_cache
 def register_developer(request: HttpRequest, pool_id: str) -> HttpResponse:

@@ -21,7 +21,7 @@ from .views import valid_cognito_id
 TEMPLATE = "identities/signin_tester.html"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 # First of all: whatever fails after this, error reports show the token masked.
 @sensitive_post_parameters("provider_token")
 @permission_required("lookup_identities")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -111,7 +111,7 @@ def _bulk_delete_url() -> str | None:
         return None
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
 @vary_on_headers("HX-Request")
@@ -226,7 +226,7 @@ def _developer_users_context(
 _IDENTITY_PARTIALS = {"developer-users": "developer_users", "identity-history": "history"}
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 @vary_on_headers("HX-Request", "HX-Target")
 def detail(request: HttpRequest, identity_id: str) -> HttpResponse:
@@ -286,7 +286,7 @@ def _search_developer_user(
     return None
 
 
-@require_GET
+@require_safe
 @permission_required("lookup_identities")
 @vary_on_headers("HX-Request")
 def lookup_view(request: HttpRequest) -> HttpResponse:

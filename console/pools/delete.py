@@ -19,7 +19,7 @@ from console.safeguards.reauth import recent_auth_required
 from .access import gateway_error_page, pool_page
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
 @recent_auth_required

@@ -67,7 +67,7 @@ def _proposal(request: HttpRequest) -> PoolSettings | None:
 # --- create ------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 def pool_new(request: HttpRequest) -> HttpResponse:
     """Create a pool (CreateIdentityPool) with every member the API takes, tags included."""
@@ -102,7 +102,7 @@ def _new_page(request: HttpRequest, editor: PoolEditor) -> HttpResponse:
 # --- edit --------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
 def pool_edit(request: HttpRequest, pool_id: str) -> HttpResponse:

@@ -46,7 +46,7 @@ def _group(rows: list[dict[str, str]], bound: bool) -> RowGroup:
     return RowGroup("ptag", PrincipalTagRow, rows, "Principal tags", limits.count("PrincipalTags"), bound)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
 def pool_principal_tags(request: HttpRequest, pool_id: str) -> HttpResponse:

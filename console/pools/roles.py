@@ -66,7 +66,7 @@ def _proposal(request: HttpRequest) -> PoolRoles | None:
     return PoolRoles.from_api(value) if isinstance(value, dict) else None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
 def pool_roles(request: HttpRequest, pool_id: str) -> HttpResponse:

@@ -28,7 +28,7 @@ def _group(rows: list[dict[str, str]], bound: bool) -> RowGroup:
     return RowGroup("tag", TagRow, rows, "Tags", limits.tags_per_pool(), bound)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
 def pool_tags(request: HttpRequest, pool_id: str) -> HttpResponse:

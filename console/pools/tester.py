@@ -173,7 +173,7 @@ def result_context(decision: RoleDecision, roles: PoolRoles) -> dict[str, Any]:
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("lookup_identities")
 @pool_page
 @sensitive_post_parameters("claims", "saml_roles")

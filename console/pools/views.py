@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.regions import current_region
@@ -80,7 +80,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 @vary_on_headers("HX-Request")
 def region_pools(request: HttpRequest, region: str) -> HttpResponse:
@@ -96,7 +96,7 @@ def region_pools(request: HttpRequest, region: str) -> HttpResponse:
     return render(request, "pools/_region.html", context)
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 @pool_page
 @vary_on_headers("HX-Request")

@@ -98,7 +98,7 @@ def test_index_rows_are_append_only():
 
 
 def test_the_migration_indexes_events_recorded_before_it():
-    migration = importlib.import_module("console.audit.migrations.0002_auditeventidentity")
+    migration = importlib.import_module("console.audit.migrations.0003_auditeventidentity")
     single = AuditEvent.objects.create(
         operation="UnlinkIdentity",
         outcome="success",
