@@ -28,6 +28,7 @@ run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) demo_admin
+	mkdir -p .run
 	REDIS_URL="$$($(MANAGE) redis_url)" $(BIN)/honcho start
 
 emulator: export DEBUG ?= true

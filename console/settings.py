@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "console.identities",
     "console.emulator",
     "console.localrun",
+    "console.jobs",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,44 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# Bulk jobs (console/jobs, README "Bulk jobs"). The ledger in the database is the truth; the
+# broker only carries "run chunk n of job j" messages, and the reconciler (Celery beat, every
+# JOB_RECONCILE_SECONDS) re-sends what a dead worker or a restarted Redis lost.
+JOB_CHUNK_TIME_LIMIT = env_int("JOB_CHUNK_TIME_LIMIT", 120, minimum=2)
+# A claimed chunk whose worker stopped answering is taken back after its lease; the lease
+# outlives the time limit, so a chunk still running is never taken from a live worker.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", JOB_CHUNK_TIME_LIMIT + 30, minimum=1)
+if JOB_LEASE_SECONDS <= JOB_CHUNK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"JOB_LEASE_SECONDS={JOB_LEASE_SECONDS} must be longer than JOB_CHUNK_TIME_LIMIT={JOB_CHUNK_TIME_LIMIT}."
+    )
+# A chunk sent to the broker but not claimed after this long is sent again (its message was lost).
+JOB_REDISPATCH_SECONDS = env_int("JOB_REDISPATCH_SECONDS", 60, minimum=1)
+JOB_RECONCILE_SECONDS = env_int("JOB_RECONCILE_SECONDS", 5, minimum=1)
+# Chunks of one job waiting in the broker at a time: enough to keep every worker busy, few
+# enough that a cancel or a lost message is noticed quickly.
+JOB_WINDOW = env_int("JOB_WINDOW", 8, minimum=1)
+# A chunk whose lease expired this many times (its worker died each time) fails its items.
+JOB_MAX_LOST_LEASES = env_int("JOB_MAX_LOST_LEASES", 3, minimum=1)
+CELERY_TASK_TIME_LIMIT = JOB_CHUNK_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, JOB_CHUNK_TIME_LIMIT - max(1, JOB_CHUNK_TIME_LIMIT // 10))
+# Redis hands an unacknowledged message to another worker after visibility_timeout: it must be
+# longer than any chunk can run, or a running chunk would be started twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+if CELERY_VISIBILITY_TIMEOUT <= JOB_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT={CELERY_VISIBILITY_TIMEOUT} must be longer than JOB_LEASE_SECONDS={JOB_LEASE_SECONDS}."
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-jobs": {
+        "task": "console.jobs.reconcile",
+        "schedule": float(JOB_RECONCILE_SECONDS),
+        # A reconcile still queued when the next one is due is useless: let it expire.
+        "options": {"expires": float(JOB_RECONCILE_SECONDS * 2)},
+    }
+}
+
 # Cognito: "local" (embedded service, in-process), "aws", or an http(s):// endpoint URL.
 COGNITO_ENDPOINT = os.environ.get("COGNITO_ENDPOINT", "local")
 AWS_REGIONS = env_list("AWS_REGIONS", "us-east-1")
@@ -235,6 +274,13 @@ EMULATOR_CORS_ORIGINS = env_list("EMULATOR_CORS_ORIGINS", "http://localhost:*,ht
 EMULATOR_QUOTAS = env_bool("EMULATOR_QUOTAS", False)
 EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 
+# The gateway's shared rate limiter (console/aws/limiter.py): a token bucket in Redis per
+# endpoint, region and operation, so every process together stays under the account's quota.
+# COGNITO_RATE_LIMITS="DeleteIdentities=8,ListIdentities=5" replaces the defaults (requests
+# per second); a page waits at most COGNITO_RATE_LIMIT_WAIT seconds for its turn.
+COGNITO_RATE_LIMITER = env_bool("COGNITO_RATE_LIMITER", True)
+COGNITO_RATE_LIMITS = env_rates("COGNITO_RATE_LIMITS")
+COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 5)
 # Identity lookups ask every pool with a developer provider: at most this many calls at once.
 LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("audit/", include("console.audit.urls")),
+    path("jobs/", include("console.jobs.urls")),
     path("", include("console.identities.urls")),
     path("", include("console.pools.urls")),
 ]

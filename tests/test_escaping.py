@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
@@ -22,6 +23,8 @@ from django.urls import reverse
 
 from console.audit.record import record_console_action
 from console.aws.clients import build_client
+from console.jobs import runner
+from console.jobs.models import Draft, Item
 from tests.cognito import AUTH_ROLE, DEVELOPER, GOOGLE, full_pool_settings
 from tests.secrets_scan import assert_no_secrets
 from tests.xss import PAYLOADS, assert_rendered_as_text
@@ -164,6 +167,36 @@ def _edit_review(client: Client, payload: str, region: str) -> HttpResponse:
     return client.post(reverse("pools:edit", args=[pool_id]), data)
 
 
+def _job_carrying(client: Client, payload: str, region: str) -> HttpResponse:
+    user = get_user_model().objects.get(username="alice-admin")
+    targets = [runner.Target(1, payload, payload)]
+    job = runner.create_job(
+        "merge", f"{region}:0a1b2c3d-0000-4000-8000-000000000001", targets, reason=payload, user=user
+    )
+    Item.objects.filter(job=job).update(outcome="failed", error_code=payload[:128], message=payload)
+    return client.get(reverse("jobs:detail", args=[job.pk]))
+
+
+def _pasted_ids_reported_back(client: Client, payload: str, region: str) -> HttpResponse:
+    pool_id = build_client(region, "local").create_identity_pool(
+        IdentityPoolName="paste", AllowUnauthenticatedIdentities=True
+    )["IdentityPoolId"]
+    return client.post(reverse("jobs:new_delete"), {"pool_id": pool_id, "text": payload, "review": "1"})
+
+
+def _merge_confirmation_sample(client: Client, payload: str, region: str) -> HttpResponse:
+    user = get_user_model().objects.get(username="alice-admin")
+    draft = Draft.objects.create(
+        kind="merge",
+        pool_id=f"{region}:0a1b2c3d-0000-4000-8000-000000000001",
+        pool_name=payload,
+        targets=[[1, payload, payload]],
+        notes=[payload],
+        created_by=user,
+    )
+    return client.get(reverse("jobs:confirm", args=[draft.pk]))
+
+
 CASES = [
     Case("pools: NextToken quoted in the error", _token_error, lambda payload: f"{payload} x"),
     Case(
@@ -214,6 +247,18 @@ CASES = [
     Case("role tester: claims in the trace", _tester),
     Case("create form: the service's message beside the field", _service_message_beside_a_field),
     Case("edit review: a provider key in the diff", _edit_review, lambda payload: payload[:128]),
+    Case(
+        "jobs: the filters typed back",
+        lambda client, payload, region: client.get(reverse("jobs:list"), {"who": payload}),
+        lambda payload: payload,
+    ),
+    Case("jobs: a job whose items and reason carry the payload", _job_carrying, lambda payload: payload),
+    Case(
+        "jobs: pasted ids reported back with their line", _pasted_ids_reported_back, lambda payload: payload
+    ),
+    Case(
+        "jobs: a merge confirmation listing the payload", _merge_confirmation_sample, lambda payload: payload
+    ),
 ]
 
 

@@ -68,6 +68,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "pools:tags": {"GET": "edit_pools", "POST": "edit_pools"},
     # The role-resolution tester changes nothing; support uses it to explain a user's role.
     "pools:role_tester": {"GET": "lookup_identities", "POST": "lookup_identities"},
+    # Bulk jobs: everyone with a role sees them; only run_jobs (admins) starts and cancels.
+    "jobs:list": {"GET": "view_console"},
+    "jobs:detail": {"GET": "view_console"},
+    "jobs:progress": {"GET": "view_console"},
+    "jobs:results": {"GET": "view_console"},
+    "jobs:new_delete": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:new_merge": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:confirm": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:cancel": {"POST": "run_jobs"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     # POST: a CSRF-protected form, so another site cannot make an admin's browser export.

@@ -126,8 +126,26 @@ def get_probe_client(region: str) -> Any:
         return _probe_clients[key]
 
 
+# Bulk jobs make one attempt per call and do their own retrying (console/aws/jobs_calls.py):
+# botocore's retries of a throttled call would go around the shared rate limiter and out of
+# the job's count of throttled calls. Pages keep the shared client, whose few retries with
+# botocore's backoff suit one person's click.
+JOB_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
+_job_clients: dict[tuple[str, str], Any] = {}
+
+
+def get_job_client(region: str) -> Any:
+    """A one-attempt client for bulk jobs (kept per endpoint and region)."""
+    key = (settings.COGNITO_ENDPOINT, region)
+    with _lock:
+        if key not in _job_clients:
+            _job_clients[key] = build_client(region, config=JOB_CONFIG)
+        return _job_clients[key]
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests that change COGNITO_ENDPOINT call this)."""
     with _lock:
         _clients.clear()
         _probe_clients.clear()
+        _job_clients.clear()

@@ -15,6 +15,7 @@ _HINTS: dict[str, str] = {
     "ConcurrentModificationException": "Someone else changed this pool at the same time; reload and try again.",
     "LimitExceededException": "An AWS limit was reached; remove unused items or ask AWS for a higher quota.",
     "TooManyRequestsException": "Cognito is throttling requests; wait a few seconds and retry.",
+    "ConsoleRateLimited": "The console paces its calls to stay under the account's quota and a bulk job may be using it; retry in a few seconds.",
     "InvalidIdentityPoolConfigurationException": "Assign IAM roles to the pool (authenticated and unauthenticated) and check their trust policies.",
     "DeveloperUserAlreadyRegisteredException": "That developer user id belongs to another identity; look it up first.",
     "ExternalServiceException": "An identity provider did not answer; retry later.",
@@ -68,6 +69,12 @@ class LimitExceeded(CognitoError):
 
 class Throttled(CognitoError):
     default_code = "TooManyRequestsException"
+
+
+class RateLimited(Throttled):
+    """The console's own shared limiter refused to wait that long (no call was made)."""
+
+    default_code = "ConsoleRateLimited"
 
 
 class Unavailable(CognitoError):

@@ -237,13 +237,17 @@ def test_select_all_on_this_page_checks_every_row_of_the_page_only(as_admin, poo
     assert parse_qs(urlsplit(link(html, "next")).query).get("select") is None
 
 
-def test_the_selection_has_nowhere_to_go_until_bulk_jobs_exist(as_admin, pool_id, guests):
-    guests(pool_id, 2)
+def test_the_selection_is_handed_to_the_bulk_delete_form_which_it_only_fills_in(as_admin, pool_id, guests):
+    created = guests(pool_id, 2)
 
     html = as_admin.get(browser_url(pool_id)).content.decode()
+    handed = as_admin.post(reverse("jobs:new_delete"), {"pool_id": pool_id, "identity_id": created})
 
-    assert "bulk jobs are not available yet" in html
-    assert '<form method="post"  id="identity-selection"' in html
+    assert f'<form method="post" action="{reverse("jobs:new_delete")}" id="identity-selection"' in html
+    assert "Delete selected…" in html
+    form = handed.content.decode()
+    assert handed.status_code == 200
+    assert f'value="{pool_id}"' in form and "\n".join(created) in form
 
 
 def test_the_page_links_the_tester_and_registration_by_role(as_admin, as_support, as_viewer, pool_id):

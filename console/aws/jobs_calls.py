@@ -1,0 +1,103 @@
+"""The Cognito calls bulk jobs make: delete identities, merge developer users, look them up.
+
+Chunk calls go through the one-attempt job client (clients.get_job_client): a throttled call
+comes straight back as `errors.Throttled`, and the job counts it, backs off with jitter and
+asks the shared rate limiter again before retrying (console/jobs/runner.py). `max_wait` is
+how long the call may wait for its turn in the limiter (the chunk's remaining time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import errors
+from .calls import call
+from .clients import get_job_client
+
+
+def region_of(cognito_id: str) -> str:
+    """The region an identity pool id or identity id names (`us-east-1:...`)."""
+    return cognito_id.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class JobPool:
+    """What a job needs to know about its pool."""
+
+    pool_id: str
+    name: str
+    developer_provider: str | None
+
+    @property
+    def region(self) -> str:
+        return region_of(self.pool_id)
+
+
+def job_pool(pool_id: str) -> JobPool:
+    """DescribeIdentityPool: the pool's name and developer provider (asked when a job is set up)."""
+    answer = call(region_of(pool_id), "describe_identity_pool", IdentityPoolId=pool_id)
+    return JobPool(pool_id, answer.get("IdentityPoolName", ""), answer.get("DeveloperProviderName") or None)
+
+
+@dataclass(frozen=True)
+class Unprocessed:
+    """An identity DeleteIdentities left undeleted, and its ErrorCode (AccessDenied, InternalServerError)."""
+
+    identity_id: str
+    error_code: str
+
+
+def delete_identities(
+    region: str, identity_ids: Iterable[str], *, reason: str, max_wait: float
+) -> tuple[Unprocessed, ...]:
+    """DeleteIdentities (at most 60 ids, one attempt): the ids it left undeleted."""
+    answer = call(
+        region,
+        "delete_identities",
+        client=get_job_client(region),
+        audit_reason=reason,
+        max_wait=max_wait,
+        IdentityIdsToDelete=list(identity_ids),
+    )
+    return tuple(
+        Unprocessed(item.get("IdentityId", ""), item.get("ErrorCode", ""))
+        for item in answer.get("UnprocessedIdentityIds", [])
+    )
+
+
+def merge_developer_users(
+    pool_id: str, provider: str, source: str, destination: str, *, reason: str, max_wait: float
+) -> str:
+    """MergeDeveloperIdentities (one attempt): the destination's identity id, now holding both users."""
+    region = region_of(pool_id)
+    answer = call(
+        region,
+        "merge_developer_identities",
+        client=get_job_client(region),
+        audit_reason=reason,
+        max_wait=max_wait,
+        SourceUserIdentifier=source,
+        DestinationUserIdentifier=destination,
+        DeveloperProviderName=provider,
+        IdentityPoolId=pool_id,
+    )
+    return answer["IdentityId"]
+
+
+def developer_user_identity(pool_id: str, user: str, *, max_wait: float) -> str | None:
+    """LookupDeveloperIdentity (one attempt): the identity a developer user id belongs to, or None."""
+    region = region_of(pool_id)
+    try:
+        answer = call(
+            region,
+            "lookup_developer_identity",
+            client=get_job_client(region),
+            max_wait=max_wait,
+            IdentityPoolId=pool_id,
+            DeveloperUserIdentifier=user,
+            MaxResults=1,
+        )
+    except errors.NotFound:
+        return None
+    return answer.get("IdentityId")

@@ -1,0 +1,64 @@
+"""Forms of the jobs pages: what to delete or merge, and the job list's filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from console.safeguards.uploads import validate_upload
+
+from .models import Kind, Status
+
+
+class _InputForm(forms.Form):
+    """A pool id, and the input either pasted or uploaded; `cleaned_data["text"]` is the input."""
+
+    upload_types: tuple[str, ...] = ("text/csv",)
+
+    pool_id = forms.CharField(
+        label="Identity pool id",
+        max_length=55,
+        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
+        widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    text = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 60}))
+    file = forms.FileField(required=False)
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data.get("file")
+        return validate_upload(upload, self.upload_types) if upload else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        pasted, uploaded = (data.get("text") or "").strip(), data.get("file") or ""
+        if "file" in self.errors:
+            return data
+        if pasted and uploaded:
+            raise ValidationError("Paste the list or upload a file, not both.", code="both")
+        if not pasted and not uploaded:
+            raise ValidationError("Paste the list or upload a file.", code="neither")
+        data["text"] = pasted or uploaded
+        return data
+
+
+class DeleteInputForm(_InputForm):
+    upload_types = ("text/plain", "text/csv")
+
+
+class MergeInputForm(_InputForm):
+    upload_types = ("text/csv",)
+
+
+class JobFilterForm(forms.Form):
+    """The job list's filters, all from the query string."""
+
+    pool = forms.CharField(required=False, max_length=64)
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Kind.choices])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
+    who = forms.CharField(required=False, max_length=150, label="Started by")
+
+    def query(self) -> dict[str, str]:
+        """The filters in use, as query-string pairs."""
+        return {name: value for name, value in self.cleaned_data.items() if value}

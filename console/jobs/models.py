@@ -1,0 +1,181 @@
+"""The job ledger: a Job, its chunks, and one row per input item with its outcome.
+
+The database is the truth, not the broker (DESIGN.md invariant 4): a job's targets are frozen
+into Item rows, grouped into Chunks of one Cognito call each, when the job is created; a chunk
+is claimed with a lease, and its items' outcomes are committed together with its terminal
+state and the job's counters, in one transaction (console/jobs/runner.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    DELETE = "delete", "Delete identities"
+    MERGE = "merge", "Merge developer users"
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    CANCELLING = "cancelling", "Cancelling"
+    CANCELLED = "cancelled", "Cancelled"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    PARTIALLY_FAILED = "partially_failed", "Partially failed"
+
+
+ACTIVE = (Status.QUEUED, Status.RUNNING, Status.CANCELLING)
+FINISHED = (Status.CANCELLED, Status.SUCCEEDED, Status.FAILED, Status.PARTIALLY_FAILED)
+
+
+class Job(models.Model):
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    pool_id = models.CharField(max_length=64)
+    region = models.CharField(max_length=32)
+    # What the calls need besides the items, e.g. {"developer_provider": "login.example.app"}.
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # TooManyRequestsException answers: retried, never an item's failure; shown on the page.
+    throttled = models.PositiveIntegerField(default=0)
+    # The name is kept as text so that it survives the user's deletion (the link does not).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_name = models.CharField(max_length=150)
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["pool_id", "-created_at"], name="job_pool_idx"),
+            models.Index(fields=["status"], name="job_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed + self.skipped
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class ChunkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Claimed"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL_CHUNK = (ChunkStatus.DONE, ChunkStatus.CANCELLED)
+
+
+class Chunk(models.Model):
+    """One Cognito call's worth of items: up to 60 ids to delete, or one pair to merge."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=ChunkStatus.choices, default=ChunkStatus.PENDING)
+    # When its "run chunk" message was last sent to the broker (null: not sent yet).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    # Times claimed: above one, an earlier attempt may already have made the call.
+    claims = models.PositiveIntegerField(default=0)
+    lost_leases = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="chunk_job_number_uniq")]
+        indexes = [
+            models.Index(fields=["job", "status"], name="chunk_job_status_idx"),
+            models.Index(fields=["status", "lease_until"], name="chunk_lease_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of job {self.job_id} ({self.status})"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Item(models.Model):
+    """One input item (an identity id, or a source → destination pair) and its outcome."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    chunk = models.ForeignKey(Chunk, on_delete=models.CASCADE, related_name="items")
+    # Its line in the input (pasted text, file, or selection order), for the person's report.
+    line = models.PositiveIntegerField()
+    # The identity id to delete, or the source developer user id to merge.
+    target = models.CharField(max_length=1024)
+    destination = models.CharField(max_length=1024, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
+    error_code = models.CharField(max_length=128, blank=True)
+    message = models.TextField(blank=True)
+    # What the call answered, e.g. the identity id a merge ended in.
+    result = models.CharField(max_length=64, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "line", "id"]
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["job", "line"], name="item_job_line_idx"),
+            models.Index(fields=["job", "outcome", "-finished_at"], name="item_job_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({self.outcome})"
+
+
+class Draft(models.Model):
+    """A checked job waiting for its typed confirmation (kept an hour at most).
+
+    The targets stay on the server between the review and the confirmation, so a job of
+    100,000 ids does not travel back and forth in a form.
+    """
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    pool_id = models.CharField(max_length=64)
+    pool_name = models.CharField(max_length=128, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    # [[line, target, destination], ...] in input order, duplicates removed.
+    targets = models.JSONField(default=list)
+    # Sentences about what the check changed, e.g. "2 duplicate lines removed (lines 4, 9)."
+    notes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} ({self.kind}, {len(self.targets)} items)"
+
+    @property
+    def count(self) -> int:
+        return len(self.targets)

@@ -1,0 +1,106 @@
+"""Checking a job's input against its pool, and starting it: shared by the pages and `manage.py job`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from console.aws import errors, jobs_calls
+
+from . import parsing, runner
+from .models import Draft, Job, Kind
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A job's input checked against its pool: ready when `parsed.ok` and no pool problem."""
+
+    kind: str
+    pool: jobs_calls.JobPool | None
+    parsed: parsing.Parsed
+    pool_problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.pool is not None and not self.pool_problem and self.parsed.ok
+
+    @property
+    def problems(self) -> list[str]:
+        return ([self.pool_problem] if self.pool_problem else []) + self.parsed.shown_problems()
+
+    @property
+    def params(self) -> dict[str, str]:
+        if self.kind == Kind.MERGE and self.pool and self.pool.developer_provider:
+            return {"developer_provider": self.pool.developer_provider}
+        return {}
+
+
+def find_pool(pool_id: str) -> tuple[jobs_calls.JobPool | None, str]:
+    """The pool (DescribeIdentityPool), or None and what is wrong."""
+    pool_id = pool_id.strip()
+    if not parsing.is_cognito_id(pool_id):
+        return None, f"“{pool_id[:80]}” is not an identity pool id (REGION:UUID)."
+    try:
+        return jobs_calls.job_pool(pool_id), ""
+    except errors.CognitoError as exc:
+        return None, f"Pool {pool_id}: {exc.code}: {exc.message}"
+
+
+def check_delete(pool_id: str, text: str) -> Checked:
+    pool, problem = find_pool(pool_id)
+    parsed = parsing.parse_identity_ids(text, pool.pool_id if pool else pool_id.strip())
+    return Checked(Kind.DELETE, pool, parsed, problem)
+
+
+def check_merge(pool_id: str, text: str) -> Checked:
+    pool, problem = find_pool(pool_id)
+    if pool is not None and not pool.developer_provider:
+        problem = f"Pool {pool.name} ({pool.pool_id}) has no developer provider: only developer users can be merged."
+    return Checked(Kind.MERGE, pool, parsing.parse_merge_pairs(text), problem)
+
+
+def save_draft(checked: Checked, user: AbstractBaseUser) -> Draft:
+    """Keep a checked input until its confirmation (see Draft)."""
+    assert checked.ok and checked.pool is not None
+    return Draft.objects.create(
+        kind=checked.kind,
+        pool_id=checked.pool.pool_id,
+        pool_name=checked.pool.name,
+        params=checked.params,
+        targets=[[t.line, t.target, t.destination] for t in checked.parsed.targets],
+        notes=checked.parsed.notes,
+        created_by=user,
+    )
+
+
+def start(checked: Checked, *, reason: str, user: AbstractBaseUser) -> Job:
+    """Create the job (and send its first chunks once it is committed)."""
+    assert checked.ok and checked.pool is not None
+    return runner.create_job(
+        checked.kind,
+        checked.pool.pool_id,
+        checked.parsed.targets,
+        reason=reason,
+        user=user,
+        params=checked.params,
+    )
+
+
+def start_draft(draft: Draft, *, reason: str, user: AbstractBaseUser) -> Job:
+    """Create the job from a confirmed draft, and forget the draft, in one transaction."""
+    targets = [runner.Target(line, target, destination) for line, target, destination in draft.targets]
+    with transaction.atomic():
+        job = runner.create_job(
+            draft.kind, draft.pool_id, targets, reason=reason, user=user, params=draft.params
+        )
+        draft.delete()
+    return job
+
+
+def confirmation_text(kind: str, count: int) -> str:
+    """What the person types to start the job, e.g. "DELETE 1234 IDENTITIES"."""
+    if kind == Kind.MERGE:
+        return f"MERGE {count} {'PAIR' if count == 1 else 'PAIRS'}"
+    return f"DELETE {count} {'IDENTITY' if count == 1 else 'IDENTITIES'}"

@@ -1,0 +1,44 @@
+"""Celery tasks: thin shells around console/jobs/runner.py.
+
+A chunk task carries only (job id, chunk number); everything else is in the ledger. Tasks are
+acknowledged late and given back to the broker when their worker process dies
+(CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST in settings), and a database error is
+retried a bounded number of times; whatever still goes missing, the reconciler re-sends.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from . import runner
+
+MAX_RETRIES = 5
+
+
+@shared_task(
+    bind=True,
+    name="console.jobs.run_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def run_chunk(self, job_id: int, number: int) -> bool:
+    """Claim, run and commit chunk `number` of job `job_id`."""
+    try:
+        return runner.run_chunk(job_id, number, worker=f"{self.request.hostname}:{os.getpid()}")
+    except DatabaseError as exc:
+        # A locked or lost database: nothing half-written was kept (every step is one transaction).
+        raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
+
+
+@shared_task(name="console.jobs.reconcile", ignore_result=True)
+def reconcile() -> str:
+    """Beat's periodic pass over the ledger (see runner.reconcile)."""
+    return str(runner.reconcile())

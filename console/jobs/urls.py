@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "jobs"
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("new/delete", views.new_delete, name="new_delete"),
+    path("new/merge", views.new_merge, name="new_merge"),
+    path("new/<int:draft_id>/confirm", views.confirm, name="confirm"),
+    path("<int:job_id>/", views.job_detail, name="detail"),
+    path("<int:job_id>/progress", views.job_progress, name="progress"),
+    path("<int:job_id>/cancel", views.job_cancel, name="cancel"),
+    path("<int:job_id>/results.csv", views.job_results, name="results"),
+]

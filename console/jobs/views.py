@@ -1,0 +1,298 @@
+"""Bulk-job pages: the list, a job's live progress, cancel, results, and starting a job."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from console.accounts.roles import has_perm, permission_required
+from console.audit.export import safe_cell
+from console.safeguards.forms import DestructiveConfirmForm
+from console.safeguards.reauth import recent_auth_required
+
+from . import runner, setup
+from .forms import DeleteInputForm, JobFilterForm, MergeInputForm
+from .models import Draft, Item, Job, Kind, Outcome, Status
+
+PAGE_SIZE = 25
+LAST_ERRORS = 10
+SAMPLE_SIZE = 10
+RESULT_BATCH = 2000
+
+
+# ---------------------------------------------------------------------------------------
+# The list
+
+
+def _filtered(filters: dict[str, str]) -> QuerySet[Job]:
+    jobs = Job.objects.all()
+    if filters.get("pool"):
+        jobs = jobs.filter(pool_id=filters["pool"].strip())
+    if filters.get("kind"):
+        jobs = jobs.filter(kind=filters["kind"])
+    if filters.get("status"):
+        jobs = jobs.filter(status=filters["status"])
+    if filters.get("who"):
+        jobs = jobs.filter(created_by_name=filters["who"].strip())
+    return jobs
+
+
+def _page_url(query: dict[str, str], page: int | None = None) -> str:
+    params = dict(query, page=str(page)) if page and page > 1 else query
+    return f"?{urlencode(params)}" if params else "?"
+
+
+@require_safe
+@permission_required("view_console")
+# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
+@vary_on_headers("HX-Request")
+def job_list(request: HttpRequest) -> HttpResponse:
+    """Jobs, newest first, filtered by pool, kind, status and who started them."""
+    form = JobFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form, "may_run": has_perm(request.user, "run_jobs")}
+    if form.is_valid():
+        query = form.query()
+        page = Paginator(_filtered(form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            page=page,
+            filtering=bool(query),
+            pool_filter=form.cleaned_data.get("pool", ""),
+            first_url=_page_url(query) if page.number > 2 else None,
+            prev_url=_page_url(query, page.previous_page_number()) if page.has_previous() else None,
+            next_url=_page_url(query, page.next_page_number()) if page.has_next() else None,
+        )
+    template = "jobs/list.html#table" if request.htmx else "jobs/list.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------------------
+# One job
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under 1 s"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def _progress(job: Job, user: Any) -> dict[str, Any]:
+    """What the progress fragment shows: counts, percentage, rate, ETA, last errors."""
+    now = timezone.now()
+    elapsed = ((job.finished_at or now) - job.started_at).total_seconds() if job.started_at else 0.0
+    rate = job.processed / elapsed if elapsed > 0 and job.processed else None
+    left = job.total - job.processed
+    errors = Item.objects.filter(job=job, outcome=Outcome.FAILED).order_by("-finished_at", "-id")
+    return {
+        "job": job,
+        "percent": round(100 * job.processed / job.total) if job.total else 100,
+        "rate": f"{rate:.1f}" if rate else None,
+        "elapsed": _duration(elapsed) if elapsed else None,
+        "eta": _duration(left / rate) if rate and left and job.is_active else None,
+        "last_errors": list(errors[:LAST_ERRORS]),
+        "may_cancel": has_perm(user, "run_jobs") and job.status in (Status.QUEUED, Status.RUNNING),
+        "refreshed_at": now,
+    }
+
+
+@require_safe
+@permission_required("view_console")
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job: what it does, its live progress, the last errors, Cancel, and its results."""
+    job = get_object_or_404(Job, pk=job_id)
+    return render(request, "jobs/detail.html", _progress(job, request.user))
+
+
+@require_safe
+@permission_required("view_console")
+@vary_on_headers("HX-Request")
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress fragment, polled every second; 286 once the job has ended stops the polling."""
+    job = get_object_or_404(Job, pk=job_id)
+    if not request.htmx:
+        return redirect("jobs:detail", job_id=job.pk)
+    response = render(request, "jobs/detail.html#progress", _progress(job, request.user))
+    if not job.is_active:
+        response.status_code = 286
+    return response
+
+
+@require_POST
+@permission_required("run_jobs")
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Ask a job to stop: chunks already running finish, the others are skipped."""
+    job = get_object_or_404(Job, pk=job_id)
+    if runner.cancel_job(job.pk, by=request.user.get_username()):
+        messages.success(
+            request, f"Job {job.pk} is being cancelled: running chunks finish, the rest are skipped."
+        )
+    else:
+        messages.info(request, f"Job {job.pk} had already ended or was already being cancelled.")
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _result_header(job: Job) -> list[str]:
+    if job.kind == Kind.MERGE:
+        return ["line", "source_user_identifier", "destination_user_identifier", "outcome", "identity_id"]
+    return ["line", "identity_id", "outcome"]
+
+
+def _result_row(job: Job, item: Item) -> list[str]:
+    if job.kind == Kind.MERGE:
+        values = [item.line, item.target, item.destination, item.outcome, item.result]
+    else:
+        values = [item.line, item.target, item.outcome]
+    return [safe_cell(value) for value in [*values, item.error_code, item.message]]
+
+
+def _result_lines(job: Job) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow([*_result_header(job), "error_code", "message"])
+    after = (0, 0)
+    while True:
+        # Keyset over (line, id): a job of a million items streams in constant memory.
+        batch = list(
+            Item.objects.filter(job=job, line__gte=after[0])
+            .exclude(line=after[0], id__lte=after[1])
+            .order_by("line", "id")[:RESULT_BATCH]
+        )
+        for item in batch:
+            yield writer.writerow(_result_row(job, item))
+        if len(batch) < RESULT_BATCH:
+            return
+        after = (batch[-1].line, batch[-1].id)
+
+
+@require_safe
+@permission_required("view_console")
+def job_results(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Every input item of the job with its outcome, as CSV."""
+    job = get_object_or_404(Job, pk=job_id)
+    response = StreamingHttpResponse(_result_lines(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-{job.kind}-results.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# Starting a job: the input (step 1), then the typed confirmation (step 2)
+
+
+def _selection(request: HttpRequest) -> dict[str, str]:
+    """Initial values from the identity browser's selection (a POST) or the query string."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = source.getlist("identity_ids") + source.getlist("identity_id")
+    return {"pool_id": source.get("pool_id") or source.get("pool") or "", "text": "\n".join(ids)}
+
+
+def _review(
+    request: HttpRequest, form: DeleteInputForm | MergeInputForm, check: Callable[[str, str], setup.Checked]
+) -> HttpResponse | dict[str, Any]:
+    """A redirect to the confirmation when the input is good; else what the form page shows."""
+    if not form.is_valid():
+        return {"form": form}
+    checked = check(form.cleaned_data["pool_id"], form.cleaned_data["text"])
+    if not checked.ok:
+        return {"form": form, "problems": checked.problems, "notes": checked.parsed.notes}
+    draft = setup.save_draft(checked, request.user)
+    return redirect("jobs:confirm", draft_id=draft.pk)
+
+
+def _input_page(
+    request: HttpRequest,
+    form_class: type[DeleteInputForm | MergeInputForm],
+    check: Callable[[str, str], setup.Checked],
+    template: str,
+) -> HttpResponse:
+    # Only the form's own "Review" button submits it; any other POST (the identity browser's
+    # selection) fills the form in, so a selection can never start a job by itself.
+    if request.method == "GET" or "review" not in request.POST:
+        return render(request, template, {"form": form_class(initial=_selection(request))})
+    outcome = _review(request, form_class(request.POST, request.FILES), check)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    return render(request, template, outcome)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+def new_delete(request: HttpRequest) -> HttpResponse:
+    """Step 1 of a bulk delete: the pool and the identity ids (pasted, uploaded or selected)."""
+    return _input_page(request, DeleteInputForm, setup.check_delete, "jobs/new_delete.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+def new_merge(request: HttpRequest) -> HttpResponse:
+    """Step 1 of a batch merge: the pool and a CSV of source,destination developer user ids."""
+    return _input_page(request, MergeInputForm, setup.check_merge, "jobs/new_merge.html")
+
+
+def _changes(draft: Draft) -> list[str]:
+    pool = f"“{draft.pool_name}” ({draft.pool_id})" if draft.pool_name else draft.pool_id
+    if draft.kind == Kind.MERGE:
+        return [
+            f"{draft.count} merge(s) in pool {pool}: each source developer user, with every login of its "
+            "identity, moves into the destination's identity; the source's old identity is disabled.",
+            *draft.notes,
+        ]
+    return [
+        f"{draft.count} identities of pool {pool} are deleted, with their linked logins. "
+        "Users signing in again get new identity ids.",
+        *draft.notes,
+    ]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+@recent_auth_required
+def confirm(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Step 2: the password recently, the typed count and a reason; then the job starts."""
+    fresh = timezone.now() - runner.DRAFT_LIFETIME
+    draft = Draft.objects.filter(pk=draft_id, created_by=request.user, created_at__gte=fresh).first()
+    if draft is None:
+        messages.warning(request, "That confirmation has expired or was already used: nothing was started.")
+        return redirect("jobs:list")
+    form = DestructiveConfirmForm(
+        request.POST if request.method == "POST" else None,
+        expected_text=setup.confirmation_text(draft.kind, draft.count),
+    )
+    if request.method == "POST" and form.is_valid():
+        job = setup.start_draft(draft, reason=form.cleaned_data["reason"], user=request.user)
+        messages.success(request, f"Job {job.pk} started.")
+        return redirect("jobs:detail", job_id=job.pk)
+    back = reverse("jobs:new_merge" if draft.kind == Kind.MERGE else "jobs:new_delete")
+    context = {
+        "draft": draft,
+        "form": form,
+        "changes": _changes(draft),
+        "sample": draft.targets[:SAMPLE_SIZE],
+        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count} identities",
+        "cancel_url": f"{back}?{urlencode({'pool': draft.pool_id})}",
+        "expires_at": draft.created_at + runner.DRAFT_LIFETIME,
+    }
+    return render(request, "jobs/confirm.html", context)

@@ -1,0 +1,114 @@
+"""Starting a batch merge: a CSV of source,destination developer user ids; bad rows are reported
+before anything starts; each pair is one MergeDeveloperIdentities call with its own outcome."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from console.audit.models import AuditEvent
+from console.jobs.models import Draft, Item, Job, Outcome, Status
+from tests.cognito import FACEBOOK
+
+from .conftest import developer_identity, drive
+
+pytestmark = pytest.mark.django_db
+
+NEW = reverse("jobs:new_merge")
+
+
+def review(client, pool_id: str, text: str = "", file=None):
+    data = {"pool_id": pool_id, "text": text, "review": "1"}
+    if file is not None:
+        data["file"] = file
+    return client.post(NEW, data)
+
+
+def test_good_and_conflicting_rows_run_each_with_its_own_outcome(as_admin, cognito, pool_id):
+    developer_identity(cognito, pool_id, "alice-old")
+    alice = developer_identity(cognito, pool_id, "alice")
+    developer_identity(cognito, pool_id, "bob-old", **{FACEBOOK: "fb-bob-1"})
+    developer_identity(cognito, pool_id, "bob", **{FACEBOOK: "fb-bob-2"})
+    csv = "source_user_identifier,destination_user_identifier\nalice-old,alice\nbob-old,bob\nghost,alice\n"
+    upload = SimpleUploadedFile("pairs.csv", csv.encode(), content_type="text/csv")
+
+    response = review(as_admin, pool_id, file=upload)
+    assert response.status_code == 302
+    page = as_admin.get(response.url).content.decode()
+    started = as_admin.post(response.url, {"confirmation": "MERGE 3 PAIRS", "reason": "SUP-7 duplicates"})
+    job = drive(Job.objects.get())
+
+    assert "MERGE 3 PAIRS" in page and "alice-old" in page
+    assert started.status_code == 302
+    assert (job.kind, job.status, job.done, job.failed) == ("merge", Status.PARTIALLY_FAILED, 1, 2)
+    assert job.params == {"developer_provider": "login.example.app"}
+    rows = {item.line: item for item in Item.objects.filter(job=job)}
+    assert (rows[2].outcome, rows[2].result) == (Outcome.DONE, alice)
+    assert (rows[3].outcome, rows[3].error_code) == (Outcome.FAILED, "ResourceConflictException")
+    assert (rows[4].outcome, rows[4].error_code) == (Outcome.FAILED, "ResourceNotFoundException")
+    assert developer_identity(cognito, pool_id, "alice-old") == alice
+    merges = AuditEvent.objects.filter(operation="MergeDeveloperIdentities")
+    assert merges.count() == 3 and {event.reason for event in merges} == {"SUP-7 duplicates"}
+    assert {event.actor for event in merges} == {f"jobs:{job.pk}"}
+
+
+def test_malformed_rows_are_reported_by_line_before_anything_starts(as_admin, pool_id):
+    text = "\n".join(
+        [
+            "a,b",
+            "only-one-column",
+            "c,d,e",
+            "f,f",
+            ",g",
+            "a,h",
+            "b,i",
+            "j," + "k" * 1025,
+        ]
+    )
+
+    response = review(as_admin, pool_id, text)
+
+    html = response.content.decode()
+    assert "Line 2: expected 2 columns (source, destination), found 1." in html
+    assert "Line 3: expected 2 columns (source, destination), found 3." in html
+    assert "Line 4: “f” cannot be merged into itself." in html
+    assert "Line 5: the source and the destination must both be given." in html
+    assert "Line 6: “a” is already the source of line 1." in html
+    assert "Line 7: “b” is the destination of line 1: chains depend on order" in html
+    assert "Line 8: a developer user identifier has at most 1024 characters." in html
+    assert "Line 1:" not in html
+    assert not Draft.objects.exists() and not Job.objects.exists()
+
+
+def test_duplicate_rows_are_dropped_and_trailing_empty_cells_forgiven(as_admin, pool_id):
+    response = review(as_admin, pool_id, "a,b,,\na,b\nc,b\n")
+
+    assert response.status_code == 302
+    draft = Draft.objects.get()
+    assert draft.targets == [[1, "a", "b"], [3, "c", "b"]]
+    assert draft.notes == ["1 duplicate row(s) removed: 2."]
+
+
+def test_a_pool_without_a_developer_provider_cannot_merge(as_admin, cognito):
+    pool_id = cognito.create_identity_pool(IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)[
+        "IdentityPoolId"
+    ]
+
+    response = review(as_admin, pool_id, "a,b\n")
+
+    assert "has no developer provider: only developer users can be merged." in response.content.decode()
+
+
+def test_a_text_file_is_not_a_csv(as_admin, pool_id):
+    upload = SimpleUploadedFile("pairs.txt", b"a,b\n", content_type="text/plain")
+
+    response = review(as_admin, pool_id, file=upload)
+
+    assert "Upload a .csv file; “pairs.txt” is not one." in response.content.decode()
+
+
+def test_one_pair_is_confirmed_in_the_singular(as_admin, pool_id):
+    response = review(as_admin, pool_id, "a,b\n")
+
+    assert "MERGE 1 PAIR<" in as_admin.get(response.url).content.decode()
