@@ -36,4 +36,7 @@ errorlog = "-"
 # The container's /tmp may be a disk; heartbeat files belong in memory (gunicorn creates them
 # with random names and unlinks them at once).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# No runtime control socket: the container's user has no home to put it in, and the image is
+# managed by restarting containers, not by gunicornc.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -81,3 +81,41 @@ def test_with_debug_on_lines_are_plain_unless_json_is_asked_for(tmp_path):
 
     asked = _run(tmp_path, DEBUG="true", LOG_FORMAT="json")
     assert json.loads(asked.stderr.splitlines()[0])["logger"] == "django.request"
+
+
+WORKER_SCRIPT = """
+import logging
+from celery.signals import setup_logging
+from console.celery import app
+# What a worker or beat does at start: with the console's receiver, Celery's format is not used.
+setup_logging.send(sender=None, loglevel="INFO", logfile=None, format="", colorize=False)
+logging.getLogger("celery.apps.worker").info("probe@host ready.")
+"""
+
+
+def test_celery_workers_log_json_lines_too(tmp_path):
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_SCRIPT],
+        env=environment,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    (line,) = [json.loads(text) for text in result.stderr.splitlines()]
+    assert (line["logger"], line["message"], line["request_id"]) == (
+        "celery.apps.worker",
+        "probe@host ready.",
+        "-",
+    )
