@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
@@ -54,7 +54,7 @@ def _page_url(query: dict[str, str], page: int | None = None) -> str:
     return f"?{urlencode(params)}" if params else "?"
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 # Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
 @vary_on_headers("HX-Request")
@@ -113,7 +113,7 @@ def _progress(job: Job, user: Any) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job: what it does, its live progress, the last errors, Cancel, and its results."""
@@ -121,7 +121,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "jobs/detail.html", _progress(job, request.user))
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 @vary_on_headers("HX-Request")
 def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
@@ -188,7 +188,7 @@ def _result_lines(job: Job) -> Iterator[str]:
         after = (batch[-1].line, batch[-1].id)
 
 
-@require_GET
+@require_safe
 @permission_required("view_console")
 def job_results(request: HttpRequest, job_id: int) -> HttpResponse:
     """Every input item of the job with its outcome, as CSV."""
@@ -238,14 +238,14 @@ def _input_page(
     return render(request, template, outcome)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 def new_delete(request: HttpRequest) -> HttpResponse:
     """Step 1 of a bulk delete: the pool and the identity ids (pasted, uploaded or selected)."""
     return _input_page(request, DeleteInputForm, setup.check_delete, "jobs/new_delete.html")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 def new_merge(request: HttpRequest) -> HttpResponse:
     """Step 1 of a batch merge: the pool and a CSV of source,destination developer user ids."""
@@ -267,7 +267,7 @@ def _changes(draft: Draft) -> list[str]:
     ]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 @recent_auth_required
 def confirm(request: HttpRequest, draft_id: int) -> HttpResponse:
