@@ -53,6 +53,8 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	DEBUG=true $(BIN)/python -m bench
+	@# Scale-out: two Celery workers on one delete job, the call rate beside the shared bucket's.
+	$(BIN)/pytest -q -s tests/jobs/test_scale_out.py
 
 # Re-resolve the locks after editing a requirements*.txt (`make lock`), or move every
 # dependency to its newest allowed version (`make lock UPGRADE=--upgrade`). Commit the .lock files.
