@@ -1,10 +1,35 @@
-# Image for the console (web, worker and emulator share it; the command picks the role).
+# One image for every role of the console: the command picks it (deploy/entrypoint.sh):
+#   web (the default): migrate once, then gunicorn (deploy/gunicorn.conf.py)
+#   celery -A console worker / celery -A console beat / python manage.py emulator 0.0.0.0:9229
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+
+# Runtime dependencies only, every version and hash from the lock (README "Deploy": updating
+# the locks). Copied before the code so a code change does not reinstall them.
+COPY requirements.lock .
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
 COPY . .
+
+# Static files with hashed names (CompressedManifestStaticFilesStorage, DEBUG off). The key
+# only lets settings load for this step; it is not kept in the image.
 RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput
+
+# Run as a user without a shell or a home to write to; the code stays root-owned (read-only to it).
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin console
+USER console
+
 EXPOSE 8000
-CMD ["gunicorn", "console.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4"]
+# Liveness only (/healthz touches no database, Redis or Cognito); slim has no curl, so a
+# few lines of urllib (deploy/healthcheck.py). Worker, beat and emulator containers override it.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "deploy/healthcheck.py"]
+
+ENTRYPOINT ["deploy/entrypoint.sh"]
+CMD ["web"]

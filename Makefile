@@ -6,18 +6,20 @@ BIN := $(CURDIR)/$(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test lint format bench emulator install install-dev clean
+.PHONY: run test lint format bench emulator install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Every install comes from a lock: each transitive version with its hashes (README "Deploy":
+# updating the locks). requirements-local.lock = runtime + honcho and the embedded Redis.
+$(VENV)/.installed: requirements-local.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-local.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -51,6 +53,20 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	DEBUG=true $(BIN)/python -m bench
+	@# Scale-out: two Celery workers on one delete job, the call rate beside the shared bucket's.
+	$(BIN)/pytest -q -s tests/jobs/test_scale_out.py
+
+# Re-resolve the locks after editing a requirements*.txt (`make lock`), or move every
+# dependency to its newest allowed version (`make lock UPGRADE=--upgrade`). Commit the .lock files.
+PIP_TOOLS := pip-tools==7.6.2
+COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(UPGRADE)
+lock: export CUSTOM_COMPILE_COMMAND = make lock
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet $(PIP_TOOLS)
+	$(COMPILE) --output-file requirements.lock requirements.txt
+	$(COMPILE) --output-file requirements-local.lock requirements-local.txt
+	$(COMPILE) --output-file requirements-dev.lock requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .run staticfiles
