@@ -86,9 +86,14 @@ def test_every_console_health_check_runs_something_the_project_has(name):
     _check_console_command(_health_command(SERVICES[name]))
 
 
-def test_the_web_service_probes_liveness_and_the_emulator_its_port():
-    assert _health_command(SERVICES["web"]) == ["python", "deploy/healthcheck.py"]
+def test_the_image_probes_liveness_compose_web_readiness_and_the_emulator_its_port():
+    # The image's HEALTHCHECK (the script's default URL) is liveness; compose waits for readiness.
     assert "http://127.0.0.1:8000/healthz" in HEALTHCHECK.read_text()
+    assert _health_command(SERVICES["web"]) == [
+        "python",
+        "deploy/healthcheck.py",
+        "http://127.0.0.1:8000/readyz",
+    ]
     assert "0.0.0.0:9229" in _command(SERVICES["emulator"])
     assert "http://127.0.0.1:9229/" in _health_command(SERVICES["emulator"])
 
