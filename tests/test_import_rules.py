@@ -18,7 +18,7 @@ EMULATOR = "console.emulator"
 GATEWAY = "console.aws"
 # Outside the apps and shared on purpose: the pure role-resolution function both sides call,
 # and the Java-regex translation both use to check values against the service model.
-SHARED_WITH_EMULATOR = {"console.roleresolution", "console.javaregex"}
+SHARED_WITH_EMULATOR = {"console.roleresolution", "console.javaregex", "console.quotarates"}
 
 
 def _module_name(path: Path) -> str:

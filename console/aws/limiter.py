@@ -35,32 +35,13 @@ import redis
 from django.conf import settings
 from django.core import checks
 
+from console.quotarates import default_rate
 from console.redisconn import get_redis
 
 from . import errors
 
 logger = logging.getLogger(__name__)
 
-# Requests per second, per account and region. Published by AWS:
-PUBLISHED_RATES: dict[str, float] = {
-    "GetId": 25,
-    "GetOpenIdToken": 200,
-    "GetCredentialsForIdentity": 200,
-    "GetOpenIdTokenForDeveloperIdentity": 200,
-    "TagResource": 5,
-    "UntagResource": 5,
-    "ListTagsForResource": 10,
-}
-# Assumed where AWS publishes no figure (the reference's suggestion: 5-10 RPS for the control
-# plane); the embedded service's simulated quotas use the same figures.
-ASSUMED_RATES: dict[str, float] = {
-    "ListIdentities": 5,
-    "DeleteIdentities": 10,
-    "DescribeIdentity": 5,
-    "LookupDeveloperIdentity": 5,
-    "MergeDeveloperIdentities": 5,
-}
-OTHER_RATE = 10.0
 
 KEY_PREFIX = "console:ratelimit"
 
@@ -113,7 +94,7 @@ def rate(operation: str) -> float:
     configured = settings.COGNITO_RATE_LIMITS.get(operation)
     if configured is not None:
         return configured
-    return PUBLISHED_RATES.get(operation) or ASSUMED_RATES.get(operation) or OTHER_RATE
+    return default_rate(operation)
 
 
 def bucket_key(region: str, operation: str, endpoint: str | None = None) -> str:

@@ -19,30 +19,12 @@ from django.conf import settings
 from django.core import checks
 from django.db import IntegrityError, transaction
 
+from console.quotarates import default_rate
+
 from . import errors
 from .models import QuotaBucket
 
 RATE_EXCEEDED = "Rate exceeded"
-
-# Requests per second. Published by AWS ("Quotas in Amazon Cognito" and the API reference).
-PUBLISHED_RATES: dict[str, float] = {
-    "GetId": 25,
-    "GetOpenIdToken": 200,
-    "GetCredentialsForIdentity": 200,
-    "GetOpenIdTokenForDeveloperIdentity": 200,
-    "TagResource": 5,
-    "UntagResource": 5,
-    "ListTagsForResource": 10,
-}
-# Our assumption where AWS publishes no figure: the control-plane calls are the slow ones.
-ASSUMED_RATES: dict[str, float] = {
-    "ListIdentities": 5,
-    "DeleteIdentities": 10,
-    "DescribeIdentity": 5,
-    "LookupDeveloperIdentity": 5,
-    "MergeDeveloperIdentities": 5,
-}
-OTHER_RATE = 10.0
 
 
 def rate(operation: str) -> float:
@@ -50,7 +32,7 @@ def rate(operation: str) -> float:
     override = settings.EMULATOR_QUOTA_OVERRIDES.get(operation)
     if override is not None:
         return override
-    return PUBLISHED_RATES.get(operation) or ASSUMED_RATES.get(operation) or OTHER_RATE
+    return default_rate(operation)
 
 
 def take(account_id: str, region: str, operation: str) -> None:
