@@ -16,6 +16,20 @@ from django.utils import timezone
 class Kind(models.TextChoices):
     DELETE = "delete", "Delete identities"
     MERGE = "merge", "Merge developer users"
+    PRUNE_DRY_RUN = "prune_dry_run", "Prune (dry run)"
+    PRUNE = "prune", "Prune identities"
+    EXPORT = "export", "Export identities"
+
+
+# Kinds whose items are found by walking the pool's ListIdentities pages (console/jobs/walk.py)
+# instead of being given when the job starts.
+WALK_KINDS = (Kind.PRUNE_DRY_RUN, Kind.PRUNE, Kind.EXPORT)
+
+
+class WalkState(models.TextChoices):
+    NONE = "", "No walk"
+    LISTING = "listing", "Listing"
+    LISTED = "listed", "Listed"
 
 
 class Status(models.TextChoices):
@@ -57,12 +71,34 @@ class Job(models.Model):
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     cancelled_by_name = models.CharField(max_length=150, blank=True)
 
+    # The walk of a prune or export (console/jobs/walk.py): one lease on the job, held by the
+    # worker listing the pool; `cursor` is its last committed position (NextToken, pages and
+    # identities listed, and what the kind keeps, e.g. an export file's committed size).
+    walk_state = models.CharField(max_length=8, choices=WalkState.choices, default=WalkState.NONE, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    walk_token = models.UUIDField(null=True, blank=True)
+    walk_lease_until = models.DateTimeField(null=True, blank=True)
+    walk_dispatched_at = models.DateTimeField(null=True, blank=True)
+    walk_claims = models.PositiveIntegerField(default=0)
+    # A prune's dry run (for the real run), and the schedule that started the job, if any.
+    dry_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    schedule = models.ForeignKey(
+        "PruneSchedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    # An export's file (relative to settings.JOB_EXPORT_DIR), kept until file_expires_at.
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_expires_at = models.DateTimeField(null=True, blank=True)
+    # Why the job stopped before its end (a walk's listing failed), with what to do next.
+    error = models.TextField(blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         default_permissions = ()
         indexes = [
             models.Index(fields=["pool_id", "-created_at"], name="job_pool_idx"),
             models.Index(fields=["status"], name="job_status_idx"),
+            models.Index(fields=["walk_state"], name="job_walk_state_idx"),
         ]
 
     def __str__(self) -> str:
@@ -127,7 +163,9 @@ class Item(models.Model):
     """One input item (an identity id, or a source → destination pair) and its outcome."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
-    chunk = models.ForeignKey(Chunk, on_delete=models.CASCADE, related_name="items")
+    # Null for an item that needs no call: a dry run's match, or a prune's target skipped
+    # because it changed or vanished since its dry run.
+    chunk = models.ForeignKey(Chunk, null=True, blank=True, on_delete=models.CASCADE, related_name="items")
     # Its line in the input (pasted text, file, or selection order), for the person's report.
     line = models.PositiveIntegerField()
     # The identity id to delete, or the source developer user id to merge.
@@ -146,6 +184,8 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["job", "line"], name="item_job_line_idx"),
             models.Index(fields=["job", "outcome", "-finished_at"], name="item_job_outcome_idx"),
+            # A prune's real run asks, page by page, which listed ids its dry run matched.
+            models.Index(fields=["job", "target"], name="item_job_target_idx"),
         ]
 
     def __str__(self) -> str:
@@ -179,3 +219,48 @@ class Draft(models.Model):
     @property
     def count(self) -> int:
         return len(self.targets)
+
+
+class WalkMark(models.Model):
+    """An identity id a walk has seen in a first pass (the disabled filter lists the pool twice:
+    with HideDisabled, then without; an id missing from the first pass is disabled)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="+")
+    identity_id = models.CharField(max_length=64)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["job", "identity_id"], name="walkmark_job_id_uniq")]
+
+    def __str__(self) -> str:
+        return self.identity_id
+
+
+class PruneSchedule(models.Model):
+    """A saved prune run daily at a UTC time: each run a dry run, then a real run when its count
+    is at most `max_unconfirmed`; above it the run stops at its dry run and waits for an admin."""
+
+    pool_id = models.CharField(max_length=64)
+    region = models.CharField(max_length=32)
+    pool_name = models.CharField(max_length=128, blank=True)
+    # The prune's filter (console/jobs/prune.py Filters, as a dict).
+    filters = models.JSONField(default=dict)
+    time_of_day = models.TimeField(help_text="UTC")
+    max_unconfirmed = models.PositiveIntegerField()
+    enabled = models.BooleanField(default=True)
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pool_id", "time_of_day", "id"]
+        default_permissions = ()
+        indexes = [models.Index(fields=["enabled", "next_run_at"], name="schedule_due_idx")]
+
+    def __str__(self) -> str:
+        return f"prune schedule {self.pk} ({self.pool_id} at {self.time_of_day:%H:%M} UTC)"

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -52,12 +52,13 @@ from .models import (
     Kind,
     Outcome,
     Status,
+    WalkState,
 )
 
 logger = logging.getLogger(__name__)
 
 # Items per chunk: one DeleteIdentities call takes at most 60 ids; a merge is one pair.
-CHUNK_SIZE = {Kind.DELETE: 60, Kind.MERGE: 1}
+CHUNK_SIZE = {Kind.DELETE: 60, Kind.MERGE: 1, Kind.PRUNE: 60}
 # DeleteIdentities' UnprocessedIdentityIds are asked again this many times before they fail.
 UNPROCESSED_RETRIES = 3
 # Endpoint failures (5xx, timeouts) retried within a chunk before its items fail.
@@ -370,10 +371,14 @@ def finish_if_complete(job_id: int, *, now: datetime | None = None) -> str | Non
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in ACTIVE:
             return None
+        if job.walk_state == WalkState.LISTING:
+            return None
         if Chunk.objects.filter(job_id=job_id).exclude(status__in=TERMINAL_CHUNK).exists():
             return None
         if job.status == Status.CANCELLING:
             final = Status.CANCELLED
+        elif job.error:
+            final = Status.PARTIALLY_FAILED if job.done else Status.FAILED
         elif job.failed == 0:
             final = Status.SUCCEEDED
         elif job.done == 0:
@@ -421,7 +426,16 @@ class Attempt:
         time.sleep(min(random.uniform(0, ceiling), max(0.0, self.remaining())))  # noqa: S311 - jitter
 
 
-def call_with_retries(attempt: Attempt, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+class CallerWork(Protocol):
+    """What call_with_retries needs of the work it calls for: a chunk's Attempt, a walk's claim."""
+
+    def remaining(self) -> float: ...
+    def note_throttle(self) -> None: ...
+    def pause(self, retry: int) -> None: ...
+    def renew(self) -> None: ...
+
+
+def call_with_retries(attempt: CallerWork, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Make one gateway call for the chunk, retrying throttling and endpoint failures.
 
     The job's client makes one attempt per call (console/aws/clients.py), so every
@@ -523,7 +537,12 @@ def _already_merged(attempt: Attempt, item: ClaimedItem) -> str:
     return destination if source and source == destination else ""
 
 
-RUNNERS: dict[str, Callable[[Attempt], dict[int, Result]]] = {Kind.DELETE: run_delete, Kind.MERGE: run_merge}
+# A prune's chunks are deletes like a bulk delete's (its walk, in prune.py, makes them).
+RUNNERS: dict[str, Callable[[Attempt], dict[int, Result]]] = {
+    Kind.DELETE: run_delete,
+    Kind.MERGE: run_merge,
+    Kind.PRUNE: run_delete,
+}
 
 
 def run_chunk(job_id: int, number: int, *, worker: str = "", send: Send | None = None) -> bool:
@@ -599,12 +618,17 @@ class Reconciled:
     resent: int = 0
     dispatched: int = 0
     finished: int = 0
+    walks_taken_back: int = 0
+    walks_resent: int = 0
 
 
 def reconcile(*, now: datetime | None = None, send: Send | None = None) -> Reconciled:
     """Take back expired leases, re-send lost messages, refill windows, finish complete jobs."""
+    from . import walk
+
     now = now or timezone.now()
     taken_back, given_up = _take_back_expired_leases(now)
+    walks_taken_back, walks_resent = walk.reconcile_walks(now=now)
     resent = Chunk.objects.filter(
         status=ChunkStatus.PENDING,
         dispatched_at__lt=now - timedelta(seconds=settings.JOB_REDISPATCH_SECONDS),
@@ -616,7 +640,7 @@ def reconcile(*, now: datetime | None = None, send: Send | None = None) -> Recon
         else:
             dispatched += len(dispatch(job_id, send=send, now=now))
     Draft.objects.filter(created_at__lt=now - DRAFT_LIFETIME).delete()
-    report = Reconciled(taken_back, given_up, resent, dispatched, finished)
+    report = Reconciled(taken_back, given_up, resent, dispatched, finished, walks_taken_back, walks_resent)
     if report != Reconciled():
         logger.info("Reconciled jobs: %s", report)
     return report

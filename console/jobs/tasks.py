@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import runner
+from . import runner, walk
 
 MAX_RETRIES = 5
 
@@ -35,6 +35,24 @@ def run_chunk(self, job_id: int, number: int) -> bool:
         return runner.run_chunk(job_id, number, worker=f"{self.request.hostname}:{os.getpid()}")
     except DatabaseError as exc:
         # A locked or lost database: nothing half-written was kept (every step is one transaction).
+        raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
+
+
+@shared_task(
+    bind=True,
+    name="console.jobs.run_walk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def run_walk(self, job_id: int) -> bool:
+    """Claim the walk of job `job_id` (a prune or an export) and list the pool for a while."""
+    try:
+        return walk.run_walk(job_id, worker=f"{self.request.hostname}:{os.getpid()}")
+    except DatabaseError as exc:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 
 

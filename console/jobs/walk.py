@@ -1,0 +1,274 @@
+"""Jobs that walk a pool's ListIdentities pages: a prune's dry run and real run, an export.
+
+Their items are not known when they start, so besides its chunks such a job has one *walk*: a
+lease on the Job row held by the worker listing the pool. The walk follows the same rules as a
+chunk (runner.py's module docstring):
+
+- It is claimed by one conditional UPDATE (no live holder → a fresh token and a lease).
+- Each step (usually one ListIdentities page) commits, in one transaction whose first
+  statement is the conditional UPDATE on the token, the walk's new position (`Job.cursor`,
+  holding the NextToken) together with what the step produced: the chunks to delete a page's
+  matches, a dry run's matches, an export's committed file size. A holder whose lease was
+  taken over finds nothing to update and stops; its step is redone by the new holder from the
+  last committed position, so every page is committed exactly once.
+- A walk task works for a bounded time (its share of the task time limit), then gives the
+  walk back and sends itself again: a walk of a million identities is many short tasks, each
+  within Celery's limits, and a worker's death loses at most one step.
+- The reconciler takes back a walk whose lease expired and re-sends one whose message was
+  lost; the job finishes when its walk has listed everything and every chunk is terminal.
+
+The kinds register what one step does in WALKERS (prune.py, export.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import runner
+from .models import ACTIVE, Job, Status, WalkState
+
+logger = logging.getLogger(__name__)
+
+# Share of the task time limit a walk task works before giving the walk back (the rest is left
+# to commit its last step and send the next task).
+WALK_BUDGET = 0.75
+
+SendWalk = Callable[[int], None]
+
+
+class WalkLost(Exception):
+    """Another worker holds the walk now (our lease expired): stop, its steps will count."""
+
+
+@dataclass
+class WalkClaim:
+    """A walk held by this worker: the job as it was claimed, and its committed position."""
+
+    job: Job
+    token: uuid.UUID
+    cursor: dict[str, Any]
+    deadline: float = field(default=0.0)
+
+    def __post_init__(self) -> None:
+        if not self.deadline:
+            self.deadline = time.monotonic() + settings.JOB_CHUNK_TIME_LIMIT * WALK_BUDGET
+
+    @property
+    def job_id(self) -> int:
+        return self.job.pk
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    # What runner.call_with_retries needs of the work it makes calls for (as runner.Attempt).
+    def note_throttle(self) -> None:
+        Job.objects.filter(pk=self.job_id).update(throttled=F("throttled") + 1)
+
+    def renew(self) -> None:
+        renew(self)
+
+    def pause(self, retry: int) -> None:
+        ceiling = min(runner.BACKOFF_CAP, runner.BACKOFF_BASE * 2**retry)
+        time.sleep(min(random.uniform(0, ceiling), max(0.0, self.remaining())))  # noqa: S311 - jitter
+
+
+class StepResult:
+    """What a walker's step returns: keep going, or the walk has listed everything."""
+
+    MORE = "more"
+    DONE = "done"
+
+
+Walker = Callable[[WalkClaim], str]
+# kind -> the function that makes one step of the walk and commits it (with commit_step).
+WALKERS: dict[str, Walker] = {}
+
+
+def _lease(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+
+def _send_walk_task(job_id: int) -> None:
+    from .tasks import run_walk
+
+    run_walk.apply_async((job_id,))
+
+
+def send_walk(job_id: int, send: SendWalk | None = None) -> None:
+    """Send "run the walk of job j" to the broker; a failure is left to the reconciler."""
+    try:
+        (send or _send_walk_task)(job_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the reconciler re-sends
+        logger.warning(
+            "Could not send the walk of job %s to the broker (%s: %s); the reconciler will re-send it.",
+            job_id,
+            type(exc).__name__,
+            exc,
+        )
+
+
+def start_walk(job_id: int, *, send: SendWalk | None = None, now: datetime | None = None) -> None:
+    """Mark the job's walk as listing and send it once the transaction commits."""
+    now = now or timezone.now()
+    Job.objects.filter(pk=job_id).update(walk_state=WalkState.LISTING, walk_dispatched_at=now)
+    transaction.on_commit(lambda: send_walk(job_id, send))
+
+
+def claim_walk(job_id: int, *, now: datetime | None = None) -> WalkClaim | None:
+    """Take the walk if nobody holds it (or its holder's lease expired): a WalkClaim, or None.
+
+    A walk of a job being cancelled is not continued: it is marked listed (the kind's
+    `on_cancel` records what that leaves undone) and None returned.
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        free = Q(walk_token__isnull=True) | Q(walk_lease_until__lt=now)
+        taken = (
+            Job.objects.filter(pk=job_id, walk_state=WalkState.LISTING)
+            .filter(free)
+            .update(walk_token=token, walk_lease_until=_lease(now), walk_claims=F("walk_claims") + 1)
+        )
+        if not taken:
+            return None
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status not in (Status.QUEUED, Status.RUNNING):
+            _stop_walk(job, now)
+            return None
+        if job.status == Status.QUEUED:
+            Job.objects.filter(pk=job_id).update(status=Status.RUNNING, started_at=now)
+            job.status, job.started_at = Status.RUNNING, now
+    return WalkClaim(job=job, token=token, cursor=dict(job.cursor or {}))
+
+
+# kind -> what to record when a walk stops early because its job is cancelled (inside a transaction).
+ON_CANCEL: dict[str, Callable[[Job, datetime], None]] = {}
+
+
+def _stop_walk(job: Job, now: datetime) -> None:
+    Job.objects.filter(pk=job.pk).update(walk_state=WalkState.LISTED, walk_token=None, walk_lease_until=None)
+    stop = ON_CANCEL.get(job.kind)
+    if stop is not None:
+        stop(job, now)
+
+
+def commit_step(
+    claim: WalkClaim,
+    cursor: dict[str, Any],
+    write: Callable[[], None] | None = None,
+    *,
+    done: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Commit the walk's new position with what the step produced (`write`), in one transaction.
+
+    Renews the lease. `done`: the walk has listed everything (its lease is dropped). Raises
+    WalkLost, writing nothing, when another worker holds the walk now.
+    """
+    now = now or timezone.now()
+    changes: dict[str, Any] = {"cursor": cursor, "walk_lease_until": _lease(now)}
+    if done:
+        changes.update(walk_state=WalkState.LISTED, walk_token=None, walk_lease_until=None)
+    with transaction.atomic():
+        won = Job.objects.filter(
+            pk=claim.job_id, walk_token=claim.token, walk_state=WalkState.LISTING
+        ).update(**changes)
+        if not won:
+            raise WalkLost
+        if write is not None:
+            write()
+    claim.cursor = cursor
+
+
+def renew(claim: WalkClaim, *, now: datetime | None = None) -> None:
+    """Extend the lease (during a long wait for the rate limiter); WalkLost if it was taken."""
+    now = now or timezone.now()
+    kept = Job.objects.filter(pk=claim.job_id, walk_token=claim.token, walk_state=WalkState.LISTING).update(
+        walk_lease_until=_lease(now)
+    )
+    if not kept:
+        raise WalkLost
+
+
+def release_walk(claim: WalkClaim, *, now: datetime | None = None) -> bool:
+    """Give the walk back (its time share is used up) so the next task can claim it at once."""
+    now = now or timezone.now()
+    return bool(
+        Job.objects.filter(pk=claim.job_id, walk_token=claim.token, walk_state=WalkState.LISTING).update(
+            walk_token=None, walk_lease_until=None, walk_dispatched_at=now
+        )
+    )
+
+
+def cancelled(claim: WalkClaim) -> bool:
+    """Whether the job was asked to stop since the walk was claimed (looked at between steps)."""
+    return Job.objects.filter(pk=claim.job_id, status=Status.CANCELLING).exists()
+
+
+def run_walk(job_id: int, *, worker: str = "", send: SendWalk | None = None) -> bool:
+    """Claim the walk and make steps until it is done, cancelled or out of time; True when done.
+
+    A walker that cannot go on (ListIdentities refused: the pool was deleted, access denied)
+    commits its last step with done=True and the job's `error` set; the job then ends failed.
+    """
+    claim = claim_walk(job_id)
+    if claim is not None:
+        logger.debug("Walk of job %s claimed by %s.", job_id, worker or "this process")
+    finished = False
+    if claim is not None:
+        walker = WALKERS[claim.job.kind]
+        try:
+            while True:
+                if cancelled(claim):
+                    with transaction.atomic():
+                        job = Job.objects.select_for_update().get(pk=job_id)
+                        if job.walk_token == claim.token:
+                            _stop_walk(job, timezone.now())
+                    break
+                if walker(claim) == StepResult.DONE:
+                    finished = True
+                    break
+                if claim.remaining() <= 0:
+                    release_walk(claim)
+                    send_walk(job_id, send)
+                    break
+        except WalkLost:
+            logger.info("The walk of job %s was taken over by another worker.", job_id)
+        except runner.OutOfTime:
+            logger.info("The walk of job %s ran out of time; it goes back to the queue.", job_id)
+            if release_walk(claim):
+                send_walk(job_id, send)
+    runner.finish_if_complete(job_id)
+    runner.dispatch(job_id, send=None)
+    return finished
+
+
+def reconcile_walks(*, now: datetime | None = None, send: SendWalk | None = None) -> tuple[int, int]:
+    """Take back walks whose lease expired and re-send lost ones: (taken back, re-sent)."""
+    now = now or timezone.now()
+    listing = Job.objects.filter(walk_state=WalkState.LISTING, status__in=ACTIVE)
+    taken_back = listing.filter(walk_token__isnull=False, walk_lease_until__lt=now).update(
+        walk_token=None, walk_lease_until=None, walk_dispatched_at=None
+    )
+    stale = now - timedelta(seconds=settings.JOB_REDISPATCH_SECONDS)
+    lost = listing.filter(walk_token__isnull=True).filter(
+        Q(walk_dispatched_at__isnull=True) | Q(walk_dispatched_at__lt=stale)
+    )
+    resent = 0
+    for job_id in lost.values_list("pk", flat=True):
+        if Job.objects.filter(pk=job_id, walk_token__isnull=True).update(walk_dispatched_at=now):
+            send_walk(job_id, send)
+            resent += 1
+    return taken_back, resent
