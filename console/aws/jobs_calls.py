@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import errors
 from .calls import call
@@ -101,3 +102,34 @@ def developer_user_identity(pool_id: str, user: str, *, max_wait: float) -> str 
     except errors.NotFound:
         return None
     return answer.get("IdentityId")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One identity of a ListIdentities page: its id, linked login providers and dates."""
+
+    identity_id: str
+    logins: tuple[str, ...]
+    created: datetime | None
+    modified: datetime | None
+
+
+def list_identities_page(
+    pool_id: str, next_token: str | None, *, hide_disabled: bool = False, max_wait: float
+) -> tuple[tuple[Listed, ...], str | None]:
+    """ListIdentities (60 a page, one attempt): the page's identities and the next page's token."""
+    region = region_of(pool_id)
+    params: dict[str, object] = {"IdentityPoolId": pool_id, "MaxResults": 60, "HideDisabled": hide_disabled}
+    if next_token:
+        params["NextToken"] = next_token
+    answer = call(region, "list_identities", client=get_job_client(region), max_wait=max_wait, **params)
+    page = tuple(
+        Listed(
+            item.get("IdentityId", ""),
+            tuple(item.get("Logins") or ()),
+            item.get("CreationDate"),
+            item.get("LastModifiedDate"),
+        )
+        for item in answer.get("Identities", [])
+    )
+    return page, answer.get("NextToken") or None
