@@ -1,4 +1,4 @@
-"""Celery tasks: thin shells around console/jobs/runner.py.
+"""Celery tasks: thin shells around console/jobs/runner.py and membership.py.
 
 A chunk task carries only (job id, chunk number); everything else is in the ledger. Tasks are
 acknowledged late and given back to the broker when their worker process dies
@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import runner
+from . import membership, runner
 
 MAX_RETRIES = 5
 
@@ -35,6 +35,24 @@ def run_chunk(self, job_id: int, number: int) -> bool:
         return runner.run_chunk(job_id, number, worker=f"{self.request.hostname}:{os.getpid()}")
     except DatabaseError as exc:
         # A locked or lost database: nothing half-written was kept (every step is one transaction).
+        raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
+
+
+@shared_task(
+    bind=True,
+    name="console.jobs.check_draft",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def check_draft(self, draft_id: int) -> str:
+    """Check a delete draft's ids against its pool, from where the check stands (it re-sends itself)."""
+    try:
+        return membership.run_check(draft_id, seconds=membership.task_seconds())
+    except DatabaseError as exc:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 
 
