@@ -281,7 +281,8 @@ EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 COGNITO_RATE_LIMITER = env_bool("COGNITO_RATE_LIMITER", True)
 COGNITO_RATE_LIMITS = env_rates("COGNITO_RATE_LIMITS")
 COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 5)
-# Identity lookups ask every pool with a developer provider: at most this many calls at once.
+# Identity lookups ask every pool with a developer provider, and a bulk delete's pool check asks
+# about every id: at most this many calls at once.
 LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)

@@ -1,5 +1,8 @@
 """The Cognito calls bulk jobs make: delete identities, merge developer users, look them up.
 
+A bulk delete's ids are first checked against the pool, one LookupDeveloperIdentity call per
+id (`pool_membership`), by the same one-attempt client and limiter (console/jobs/membership.py).
+
 Chunk calls go through the one-attempt job client (clients.get_job_client): a throttled call
 comes straight back as `errors.Throttled`, and the job counts it, backs off with jitter and
 asks the shared rate limiter again before retrying (console/jobs/runner.py). `max_wait` is
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from . import errors
 from .calls import call
@@ -133,3 +137,62 @@ def list_identities_page(
         for item in answer.get("Identities", [])
     )
     return page, answer.get("NextToken") or None
+
+
+class Membership(Enum):
+    """What LookupDeveloperIdentity says of an identity id and a pool."""
+
+    MEMBER = "member"
+    OTHER_POOL = "other_pool"
+    NOT_IN_POOL = "not_in_pool"
+
+
+def pool_membership(pool_id: str, identity_id: str, *, max_wait: float) -> Membership:
+    """LookupDeveloperIdentity by identity id (one attempt): whether the identity is the pool's.
+
+    DeleteIdentities has no pool parameter; this is the one call that names both. Its answers
+    (reference §4.15): the identity (the pool's, with or without developer users),
+    NotAuthorizedException (another pool's identity), ResourceNotFoundException (no such
+    identity here). AccessDeniedException and every other error are raised: they say nothing
+    about the identity.
+    """
+    region = region_of(pool_id)
+    try:
+        answer = call(
+            region,
+            "lookup_developer_identity",
+            client=get_job_client(region),
+            max_wait=max_wait,
+            IdentityPoolId=pool_id,
+            IdentityId=identity_id,
+            MaxResults=1,
+        )
+    except errors.NotFound:
+        return Membership.NOT_IN_POOL
+    except errors.NotAuthorized as exc:
+        if exc.code != "NotAuthorizedException":
+            raise
+        return Membership.OTHER_POOL
+    if answer.get("IdentityId") != identity_id:
+        raise errors.CognitoError(
+            f"LookupDeveloperIdentity answered identity {answer.get('IdentityId')!r} when asked about {identity_id}.",
+            code="UnexpectedAnswer",
+            operation="LookupDeveloperIdentity",
+        )
+    return Membership.MEMBER
+
+
+def identity_exists(identity_id: str, *, max_wait: float) -> bool:
+    """DescribeIdentity (one attempt): whether the identity exists (in whichever pool)."""
+    region = region_of(identity_id)
+    try:
+        call(
+            region,
+            "describe_identity",
+            client=get_job_client(region),
+            max_wait=max_wait,
+            IdentityId=identity_id,
+        )
+    except errors.NotFound:
+        return False
+    return True

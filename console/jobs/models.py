@@ -8,6 +8,8 @@ state and the job's counters, in one transaction (console/jobs/runner.py).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -192,33 +194,79 @@ class Item(models.Model):
         return f"{self.target} ({self.outcome})"
 
 
+# A draft is kept this long after its check ended, then must be started again.
+DRAFT_LIFETIME = timedelta(hours=1)
+
+
+class CheckStatus(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Check failed"
+
+
 class Draft(models.Model):
-    """A checked job waiting for its typed confirmation (kept an hour at most).
+    """A checked job waiting for its typed confirmation (kept an hour after its check).
 
     The targets stay on the server between the review and the confirmation, so a job of
-    100,000 ids does not travel back and forth in a form.
+    100,000 ids does not travel back and forth in a form. A delete's ids are then checked
+    against the pool, one LookupDeveloperIdentity call each, by a task
+    (console/jobs/membership.py): the draft is "checking" until every id was asked, and only a
+    "ready" draft can be confirmed. A merge's draft is ready at once.
     """
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     pool_id = models.CharField(max_length=64)
     pool_name = models.CharField(max_length=128, blank=True)
     params = models.JSONField(default=dict, blank=True)
-    # [[line, target, destination], ...] in input order, duplicates removed.
+    # [[line, target, destination], ...] in input order, duplicates removed. While checking:
+    # every id to check; once ready: only those that passed.
     targets = models.JSONField(default=list)
     # Sentences about what the check changed, e.g. "2 duplicate lines removed (lines 4, 9)."
     notes = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    check_status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.READY)
+    # How many of the targets, from the first, were checked: what they found is committed with it.
+    checked = models.PositiveIntegerField(default=0)
+    # [[line, id, reason], ...]: ids refused (another pool's), left out of the targets.
+    refused = models.JSONField(default=list, blank=True)
+    # [[line, id], ...]: ids that do not exist (already deleted), left out of the targets.
+    missing = models.JSONField(default=list, blank=True)
+    # TooManyRequestsException answers during the check: retried, never a refusal.
+    check_throttled = models.PositiveIntegerField(default=0)
+    # Why the check stopped (the service's code and message); the draft cannot be confirmed.
+    check_error_code = models.CharField(max_length=128, blank=True)
+    check_error = models.TextField(blank=True)
+    # When the check last moved (a batch committed, its task sent): the reconciler sends a
+    # check again once it has not moved for a while (its worker died, its message was lost).
+    check_moved_at = models.DateTimeField(null=True, blank=True)
+    # When the check ended (ready or failed; None while checking); the draft is kept
+    # DRAFT_LIFETIME from then. A draft that needs no check is ready when it is created.
+    checked_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     class Meta:
         default_permissions = ()
 
     def __str__(self) -> str:
-        return f"draft {self.pk} ({self.kind}, {len(self.targets)} items)"
+        return f"draft {self.pk} ({self.kind}, {len(self.targets)} items, {self.check_status})"
 
     @property
     def count(self) -> int:
         return len(self.targets)
+
+    @property
+    def is_checking(self) -> bool:
+        return self.check_status == CheckStatus.CHECKING
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the draft is forgotten (None while its check runs)."""
+        return self.checked_at + DRAFT_LIFETIME if self.checked_at else None
+
+    @property
+    def startable(self) -> bool:
+        """Ready, with at least one target left to run."""
+        return self.check_status == CheckStatus.READY and bool(self.targets)
 
 
 class WalkMark(models.Model):

@@ -13,7 +13,8 @@ directly. The rules that make a job lose nothing (DESIGN.md invariant 4):
 - Nothing depends on the broker keeping its messages: the reconciler (beat, every few seconds)
   takes back chunks whose lease expired (a dead worker), re-sends chunks whose message was
   never picked up (a lost message, a restarted Redis), keeps each job's window of queued chunks
-  full, and finishes a job once all its chunks are terminal.
+  full, and finishes a job once all its chunks are terminal. It also sends again the drafts'
+  membership checks that stopped moving (console/jobs/membership.py).
 - Repeating a chunk's call is harmless: DeleteIdentities of an id already gone answers as
   if it deleted it (done), and a merge claimed a second time first asks LookupDeveloperIdentity
   whether the source already belongs to the destination.
@@ -41,12 +42,12 @@ from django.utils import timezone
 from console.audit.record import audit_actor, record_console_action
 from console.aws import errors, jobs_calls
 
+from . import membership
 from .models import (
     ACTIVE,
     TERMINAL_CHUNK,
     Chunk,
     ChunkStatus,
-    Draft,
     Item,
     Job,
     Kind,
@@ -67,7 +68,6 @@ BACKOFF_BASE = 0.25
 BACKOFF_CAP = 5.0
 # Share of the chunk's time limit its calls may use; the rest is left to commit.
 CALL_BUDGET = 0.75
-DRAFT_LIFETIME = timedelta(hours=1)
 CANCELLED_MESSAGE = "Not run: the job was cancelled before this item's turn."
 WORKER_LOST_CODE = "WorkerLost"
 
@@ -620,10 +620,18 @@ class Reconciled:
     finished: int = 0
     walks_taken_back: int = 0
     walks_resent: int = 0
+    checks_resent: int = 0
 
 
-def reconcile(*, now: datetime | None = None, send: Send | None = None) -> Reconciled:
-    """Take back expired leases, re-send lost messages, refill windows, finish complete jobs."""
+def reconcile(
+    *, now: datetime | None = None, send: Send | None = None, send_check: membership.SendCheck | None = None
+) -> Reconciled:
+    """Take back expired leases, re-send lost messages, refill windows, finish complete jobs.
+
+    Also takes back and re-sends walks (console/jobs/walk.py), sends again the drafts'
+    membership checks that stopped moving, and forgets drafts kept long enough
+    (console/jobs/membership.py).
+    """
     from . import walk
 
     now = now or timezone.now()
@@ -639,8 +647,10 @@ def reconcile(*, now: datetime | None = None, send: Send | None = None) -> Recon
             finished += 1
         else:
             dispatched += len(dispatch(job_id, send=send, now=now))
-    Draft.objects.filter(created_at__lt=now - DRAFT_LIFETIME).delete()
-    report = Reconciled(taken_back, given_up, resent, dispatched, finished, walks_taken_back, walks_resent)
+    checks_resent, _ = membership.reconcile_drafts(now, send_check)
+    report = Reconciled(
+        taken_back, given_up, resent, dispatched, finished, walks_taken_back, walks_resent, checks_resent
+    )
     if report != Reconciled():
         logger.info("Reconciled jobs: %s", report)
     return report

@@ -1,4 +1,9 @@
-"""Checking a job's input against its pool, and starting it: shared by the pages and `manage.py job`."""
+"""Checking a job's input against its pool, and starting it: shared by the pages and `manage.py job`.
+
+A delete's input is checked in two steps: its lines here (malformed ids, other regions,
+duplicates), then each id's pool (console/jobs/membership.py), which takes a second per five
+ids: the pages run it in a task after saving the draft, the command in its own process.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from console.aws import errors, jobs_calls
 
-from . import parsing, runner
-from .models import Draft, Job, Kind
+from . import membership, parsing, runner
+from .models import CheckStatus, Draft, Job, Kind
 
 
 @dataclass(frozen=True)
@@ -62,36 +68,67 @@ def check_merge(pool_id: str, text: str) -> Checked:
 
 
 def save_draft(checked: Checked, user: AbstractBaseUser) -> Draft:
-    """Keep a checked input until its confirmation (see Draft)."""
+    """Keep a checked input until its confirmation (see Draft); a delete's ids go to be checked."""
     assert checked.ok and checked.pool is not None
-    return Draft.objects.create(
-        kind=checked.kind,
-        pool_id=checked.pool.pool_id,
-        pool_name=checked.pool.name,
-        params=checked.params,
-        targets=[[t.line, t.target, t.destination] for t in checked.parsed.targets],
-        notes=checked.parsed.notes,
-        created_by=user,
-    )
+    now = timezone.now()
+    checking = checked.kind == Kind.DELETE
+    with transaction.atomic():
+        draft = Draft.objects.create(
+            kind=checked.kind,
+            pool_id=checked.pool.pool_id,
+            pool_name=checked.pool.name,
+            params=checked.params,
+            targets=[[t.line, t.target, t.destination] for t in checked.parsed.targets],
+            notes=checked.parsed.notes,
+            created_by=user,
+            created_at=now,
+            check_status=CheckStatus.CHECKING if checking else CheckStatus.READY,
+            check_moved_at=now if checking else None,
+            checked_at=None if checking else now,
+        )
+        if checking:
+            membership.send_after_commit(draft.pk)
+    return draft
 
 
-def start(checked: Checked, *, reason: str, user: AbstractBaseUser) -> Job:
-    """Create the job (and send its first chunks once it is committed)."""
+def check_membership(checked: Checked, progress: membership.Progress | None = None) -> membership.Found:
+    """Check a delete's ids against its pool in this process (CheckFailed if it cannot)."""
+    assert checked.ok and checked.pool is not None and checked.kind == Kind.DELETE
+    entries = [(t.line, t.target) for t in checked.parsed.targets]
+    return membership.check_entries(checked.pool.pool_id, entries, progress)
+
+
+def start(
+    checked: Checked,
+    *,
+    reason: str,
+    user: AbstractBaseUser,
+    left_out: membership.Found | None = None,
+) -> Job:
+    """Create the job (and send its first chunks once it is committed), without `left_out`'s ids."""
     assert checked.ok and checked.pool is not None
+    skipped = left_out.left_out() if left_out else set()
     return runner.create_job(
         checked.kind,
         checked.pool.pool_id,
-        checked.parsed.targets,
+        [t for t in checked.parsed.targets if t.target not in skipped],
         reason=reason,
         user=user,
         params=checked.params,
     )
 
 
-def start_draft(draft: Draft, *, reason: str, user: AbstractBaseUser) -> Job:
-    """Create the job from a confirmed draft, and forget the draft, in one transaction."""
-    targets = [runner.Target(line, target, destination) for line, target, destination in draft.targets]
+def start_draft(draft: Draft, *, reason: str, user: AbstractBaseUser) -> Job | None:
+    """Create the job from a confirmed draft, and forget the draft, in one transaction.
+
+    None (nothing started) unless the draft is ready, with ids left to run: its check ended
+    without error, and nobody started or discarded it meanwhile.
+    """
     with transaction.atomic():
+        draft = Draft.objects.select_for_update().filter(pk=draft.pk).first()
+        if draft is None or not draft.startable:
+            return None
+        targets = [runner.Target(line, target, destination) for line, target, destination in draft.targets]
         job = runner.create_job(
             draft.kind, draft.pool_id, targets, reason=reason, user=user, params=draft.params
         )

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import runner, walk
+from . import membership, runner, walk
 
 MAX_RETRIES = 5
 
@@ -52,6 +52,24 @@ def run_walk(self, job_id: int) -> bool:
     """Claim the walk of job `job_id` (a prune or an export) and list the pool for a while."""
     try:
         return walk.run_walk(job_id, worker=f"{self.request.hostname}:{os.getpid()}")
+    except DatabaseError as exc:
+        raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
+
+
+@shared_task(
+    bind=True,
+    name="console.jobs.check_draft",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def check_draft(self, draft_id: int) -> str:
+    """Check a delete draft's ids against its pool, from where the check stands (it re-sends itself)."""
+    try:
+        return membership.run_check(draft_id, seconds=membership.task_seconds())
     except DatabaseError as exc:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 

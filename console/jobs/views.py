@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,17 +19,20 @@ from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
 from console.audit.export import safe_cell
+from console.aws import errors, limiter
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from . import runner, setup
+from . import membership, runner, setup
 from .forms import DeleteInputForm, JobFilterForm, MergeInputForm
-from .models import Draft, Item, Job, Kind, Outcome, Status
+from .models import DRAFT_LIFETIME, CheckStatus, Draft, Item, Job, Kind, Outcome, Status
 
 PAGE_SIZE = 25
 LAST_ERRORS = 10
 SAMPLE_SIZE = 10
 RESULT_BATCH = 2000
+# Refused and missing ids named one by one on the review page before "and N more".
+SHOWN_ENTRIES = 50
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,32 +270,119 @@ def _changes(draft: Draft) -> list[str]:
     ]
 
 
+def _own_draft(request: HttpRequest, draft_id: int) -> Draft | None:
+    """The user's draft, while it is being checked or was checked less than DRAFT_LIFETIME ago."""
+    fresh = timezone.now() - DRAFT_LIFETIME
+    return (
+        Draft.objects.filter(pk=draft_id, created_by=request.user)
+        .filter(Q(check_status=CheckStatus.CHECKING) | Q(checked_at__gte=fresh))
+        .first()
+    )
+
+
+def _shown(entries: list[list[Any]]) -> tuple[list[list[Any]], int]:
+    """The first entries of a list of refusals (by line), and how many more there are."""
+    return entries[:SHOWN_ENTRIES], max(0, len(entries) - SHOWN_ENTRIES)
+
+
+def _time_left(seconds: float) -> str:
+    return f"about {_duration(seconds)}" if seconds >= 1 else "under a second"
+
+
+def _check_context(draft: Draft) -> dict[str, Any]:
+    """What the review shows of the membership check: progress, refusals, missing ids, error."""
+    refused, more_refused = _shown(sorted(draft.refused))
+    missing, more_missing = _shown(sorted(draft.missing))
+    rate = limiter.rate("LookupDeveloperIdentity")
+    left = draft.count - draft.checked if draft.is_checking else 0
+    context: dict[str, Any] = {
+        "refused": refused,
+        "more_refused": more_refused,
+        "missing": missing,
+        "more_missing": more_missing,
+        "percent": round(100 * draft.checked / draft.count) if draft.is_checking and draft.count else 100,
+        "eta": _time_left(left / rate) if left and rate > 0 else None,
+        "lookup_rate": f"{rate:g}",
+        "refreshed_at": timezone.now(),
+    }
+    if draft.check_status == CheckStatus.FAILED:
+        context["error_hint"] = errors.error_for_code(draft.check_error_code, draft.check_error).hint
+    return context
+
+
+def _input_url(draft: Draft) -> str:
+    """The input page of the draft's kind, for its pool."""
+    back = reverse("jobs:new_merge" if draft.kind == Kind.MERGE else "jobs:new_delete")
+    return f"{back}?{urlencode({'pool': draft.pool_id})}"
+
+
+def _review_context(draft: Draft, form: DestructiveConfirmForm) -> dict[str, Any]:
+    return {
+        "draft": draft,
+        "form": form,
+        "changes": _changes(draft),
+        "sample": draft.targets[:SAMPLE_SIZE],
+        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count} identities",
+        "cancel_url": _input_url(draft),
+        "expires_at": draft.expires_at,
+        **(_check_context(draft) if draft.kind == Kind.DELETE else {}),
+    }
+
+
+def _not_startable(request: HttpRequest, draft: Draft) -> HttpResponse:
+    if draft.is_checking:
+        messages.error(request, "The ids are still being checked against the pool: nothing was started.")
+    elif draft.check_status == CheckStatus.FAILED:
+        messages.error(request, "The check of the ids stopped with an error: nothing was started.")
+    else:
+        messages.error(request, "No id is left to delete: nothing was started.")
+    return redirect("jobs:confirm", draft_id=draft.pk)
+
+
+def _draft_action(request: HttpRequest, draft: Draft) -> HttpResponse | None:
+    """The review page's other buttons: discard the draft, or run its failed check again."""
+    if "discard" in request.POST:
+        Draft.objects.filter(pk=draft.pk).delete()
+        messages.info(request, "The list was discarded: nothing was started.")
+        return redirect(_input_url(draft))
+    if "check_again" in request.POST:
+        if membership.check_again(draft):
+            messages.info(request, "The check goes on from where it stopped.")
+        return redirect("jobs:confirm", draft_id=draft.pk)
+    return None
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 @recent_auth_required
+@vary_on_headers("HX-Request")
 def confirm(request: HttpRequest, draft_id: int) -> HttpResponse:
-    """Step 2: the password recently, the typed count and a reason; then the job starts."""
-    fresh = timezone.now() - runner.DRAFT_LIFETIME
-    draft = Draft.objects.filter(pk=draft_id, created_by=request.user, created_at__gte=fresh).first()
+    """Step 2: the ids' check against the pool, then the password recently, the typed count and a reason."""
+    draft = _own_draft(request, draft_id)
     if draft is None:
         messages.warning(request, "That confirmation has expired or was already used: nothing was started.")
         return redirect("jobs:list")
+    if request.method == "POST":
+        action = _draft_action(request, draft)
+        if action is not None:
+            return action
+        if not draft.startable:
+            return _not_startable(request, draft)
     form = DestructiveConfirmForm(
         request.POST if request.method == "POST" else None,
         expected_text=setup.confirmation_text(draft.kind, draft.count),
     )
     if request.method == "POST" and form.is_valid():
         job = setup.start_draft(draft, reason=form.cleaned_data["reason"], user=request.user)
+        if job is None:
+            return _not_startable(request, draft)
         messages.success(request, f"Job {job.pk} started.")
         return redirect("jobs:detail", job_id=job.pk)
-    back = reverse("jobs:new_merge" if draft.kind == Kind.MERGE else "jobs:new_delete")
-    context = {
-        "draft": draft,
-        "form": form,
-        "changes": _changes(draft),
-        "sample": draft.targets[:SAMPLE_SIZE],
-        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count} identities",
-        "cancel_url": f"{back}?{urlencode({'pool': draft.pool_id})}",
-        "expires_at": draft.created_at + runner.DRAFT_LIFETIME,
-    }
+    context = _review_context(draft, form)
+    if request.htmx:
+        # The review polls itself while the ids are checked; 286 once the check ended stops it.
+        response = render(request, "jobs/confirm.html#review", context)
+        if not draft.is_checking:
+            response.status_code = 286
+        return response
     return render(request, "jobs/confirm.html", context)

@@ -160,6 +160,27 @@ def test_lookup_of_an_identity_of_another_pool_is_refused(cognito, make_pool):
     assert code == "NotAuthorizedException"
 
 
+def test_lookup_by_identity_tells_the_pools_identities_from_others_and_unknown_ones(cognito, make_pool):
+    # What a bulk delete's membership check relies on (reference §4.15), guests included.
+    first, second = make_pool(), make_pool()
+    guest = cognito.get_id(IdentityPoolId=first)["IdentityId"]
+
+    own = cognito.lookup_developer_identity(IdentityPoolId=first, IdentityId=guest, MaxResults=1)
+    other = aws_error(
+        cognito.lookup_developer_identity, IdentityPoolId=second, IdentityId=guest, MaxResults=1
+    )
+    unknown = aws_error(
+        cognito.lookup_developer_identity, IdentityPoolId=first, IdentityId=MISSING, MaxResults=1
+    )
+
+    assert (own["IdentityId"], own["DeveloperUserIdentifierList"]) == (guest, [])
+    assert other == (
+        "NotAuthorizedException",
+        f"Identity '{guest}' does not belong to identity pool '{second}'.",
+    )
+    assert unknown[0] == "ResourceNotFoundException"
+
+
 def test_merge_moves_the_source_user_and_disables_its_old_identity(cognito, pool_id):
     source = developer_identity(cognito, pool_id, "user-src", Logins={FACEBOOK: "fb-src"})
     destination = developer_identity(cognito, pool_id, "user-dst")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from console.jobs import runner
-from console.jobs.models import Chunk, ChunkStatus, Job
+from console.jobs import membership, runner
+from console.jobs.models import CheckStatus, Chunk, ChunkStatus, Draft, Job
 from tests.cognito import DEVELOPER
 
 from .fleet import fleet  # noqa: F401 - a fixture for the crash tests
@@ -16,8 +16,23 @@ from .fleet import fleet  # noqa: F401 - a fixture for the crash tests
 REASON = "TICKET-42 clean-up"
 
 
+@pytest.fixture(autouse=True)
+def _checks_in_the_test_thread(settings):
+    # The membership check asks LOOKUP_WORKERS ids at once, each in its own thread and
+    # database connection: those would not see the test's uncommitted rows. Tests of the
+    # threads themselves use a transactional database.
+    settings.LOOKUP_WORKERS = 1
+
+
 def no_broker(job_id: int, number: int) -> None:
     """A `send` that sends nothing: the tests run chunks themselves."""
+
+
+def check_drafts() -> list[Draft]:
+    """Run every draft's membership check to its end in this process (no broker); the drafts."""
+    for pk in Draft.objects.filter(check_status=CheckStatus.CHECKING).values_list("pk", flat=True):
+        membership.run_check(pk, send=lambda draft_id: None)
+    return list(Draft.objects.order_by("pk"))
 
 
 def drive(job: Job | int, rounds: int = 100) -> Job:

@@ -17,14 +17,14 @@ from console.jobs import runner
 from console.jobs.models import Item, Job, Kind, Status
 from tests.emulator.http_fixtures import database_url
 
-from .conftest import developer_identity, drive, guest_identities, targets_of
+from .conftest import developer_identity, drive, guest_identities, pool_identities, targets_of
 
 MANAGE = [sys.executable, str(settings.BASE_DIR / "manage.py")]
 
 
-def run(*args: str) -> str:
+def run(*args: str, stderr: StringIO | None = None) -> str:
     out = StringIO()
-    call_command("job", *args, stdout=out, stderr=StringIO())
+    call_command("job", *args, stdout=out, stderr=stderr or StringIO())
     return out.getvalue()
 
 
@@ -87,6 +87,62 @@ def test_bad_input_starts_nothing_and_says_why_in_one_line(tmp_path, pool_id, ad
     assert "\n" not in message
     assert message.startswith("Nothing was started: Line 1: “not-an-id” is not an identity id")
     assert "Line 2:" in message
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_delete_refuses_a_file_naming_another_pools_identity_and_starts_nothing(
+    tmp_path, cognito, pool_id, make_pool, admin
+):
+    other_pool = make_pool("neighbour")
+    mine = guest_identities(cognito, pool_id, 2)
+    theirs = guest_identities(cognito, other_pool, 1)[0]
+    path = tmp_path / "ids.txt"
+    path.write_text(f"{mine[0]}\n{theirs}\n{mine[1]}\n")
+
+    with pytest.raises(CommandError) as refused:
+        run("delete", "--pool", pool_id, "--ids-file", str(path), "--reason", "x", "--user", admin.username)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message == (
+        f"Nothing was started: 1 id(s) refused: Line 2: {theirs} belongs to another identity pool, not {pool_id}."
+    )
+    assert not Job.objects.exists()
+    assert pool_identities(cognito, other_pool) == [theirs]
+    assert sorted(pool_identities(cognito, pool_id)) == sorted(mine)
+
+
+@pytest.mark.django_db
+def test_delete_leaves_out_ids_that_do_not_exist_and_shows_the_checks_progress(
+    tmp_path, cognito, pool_id, admin
+):
+    mine = guest_identities(cognito, pool_id, 2)
+    gone = "us-east-1:0a1b2c3d-0000-4000-8000-00000000beef"
+    path = tmp_path / "ids.txt"
+    path.write_text(f"{mine[0]}\n{gone}\n{mine[1]}\n")
+    progress = StringIO()
+
+    output = run(
+        "delete", "--pool", pool_id, "--ids-file", str(path), "--reason", "x", "--user", admin.username,
+        stderr=progress,
+    )  # fmt: skip
+
+    job = Job.objects.get()
+    assert "1 id(s) do not exist (already deleted) and were left out: lines 2." in output
+    assert output.splitlines()[-1] == str(job.pk)
+    assert list(Item.objects.filter(job=job).values_list("line", "target")) == [(1, mine[0]), (3, mine[1])]
+    assert progress.getvalue().splitlines()[-1] == "Checked 3 of 3 ids."
+
+
+@pytest.mark.django_db
+def test_delete_of_ids_that_all_do_not_exist_starts_nothing(tmp_path, pool_id, admin):
+    path = tmp_path / "ids.txt"
+    path.write_text("us-east-1:0a1b2c3d-0000-4000-8000-00000000beef\n")
+
+    with pytest.raises(CommandError, match="none of the ids exists"):
+        run("delete", "--pool", pool_id, "--ids-file", str(path), "--reason", "x", "--user", admin.username)
+
     assert not Job.objects.exists()
 
 

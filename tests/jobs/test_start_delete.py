@@ -14,7 +14,7 @@ from console.audit.models import AuditEvent
 from console.jobs.models import Draft, Item, Job, Status
 from console.safeguards.reauth import PASSWORD_AT
 
-from .conftest import REASON, drive, guest_identities, pool_identities
+from .conftest import REASON, check_drafts, drive, guest_identities, pool_identities
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,7 @@ def test_pasted_ids_are_reviewed_then_confirmed_by_their_count_and_start_a_job(
     ids = guest_identities(cognito, pool_id, 3)
 
     url = confirm_url(review(as_admin, pool_id, "\n".join(ids)))
+    check_drafts()
     page = as_admin.get(url).content.decode()
     response = confirm(as_admin, url, "DELETE 3 IDENTITIES")
 
@@ -98,6 +99,7 @@ def test_duplicates_are_removed_and_said_so(as_admin, cognito, pool_id):
     first, second = guest_identities(cognito, pool_id, 2)
 
     url = confirm_url(review(as_admin, pool_id, f"{first}\n{second}\n{first}\n{first}\n"))
+    check_drafts()
 
     page = as_admin.get(url).content.decode()
     assert "2 duplicate line(s) removed: 3, 4." in page
@@ -111,6 +113,7 @@ def test_an_uploaded_text_file_is_read(as_admin, cognito, pool_id):
     url = confirm_url(review(as_admin, pool_id, file=upload))
 
     assert Draft.objects.get().targets == [[1, ids[0], ""], [2, ids[1], ""]]
+    check_drafts()
     assert "DELETE 2 IDENTITIES" in as_admin.get(url).content.decode()
 
 
@@ -177,6 +180,7 @@ def test_the_selection_may_also_name_its_ids_identity_id(as_admin, cognito, pool
 def test_a_wrong_confirmation_starts_nothing_and_says_what_to_type(as_admin, cognito, pool_id):
     ids = guest_identities(cognito, pool_id, 2)
     url = confirm_url(review(as_admin, pool_id, "\n".join(ids)))
+    check_drafts()
 
     response = confirm(as_admin, url, "DELETE 3 IDENTITIES")
 
@@ -187,6 +191,7 @@ def test_a_wrong_confirmation_starts_nothing_and_says_what_to_type(as_admin, cog
 
 def test_a_reason_is_required(as_admin, cognito, pool_id):
     url = confirm_url(review(as_admin, pool_id, guest_identities(cognito, pool_id, 1)[0]))
+    check_drafts()
 
     response = confirm(as_admin, url, "DELETE 1 IDENTITY", reason="  ")
 
@@ -221,6 +226,7 @@ def test_someone_elses_check_cannot_be_confirmed(as_admin, cognito, pool_id, dja
 
 def test_confirming_twice_starts_one_job(as_admin, cognito, pool_id):
     url = confirm_url(review(as_admin, pool_id, guest_identities(cognito, pool_id, 1)[0]))
+    check_drafts()
 
     confirm(as_admin, url, "DELETE 1 IDENTITY")
     again = confirm(as_admin, url, "DELETE 1 IDENTITY")

@@ -8,6 +8,12 @@
 
 The user the job is attributed to must exist and hold the run_jobs permission. Every error
 exits non-zero with a one-line reason on stderr.
+
+`delete` checks its ids as the pages do: every line first (malformed ids, other regions:
+nothing starts), then each id's pool, one LookupDeveloperIdentity call per id, in this
+process, with its progress on stderr (about 5 ids a second against AWS). An id of another
+pool refuses the whole file: nothing starts. Ids that do not exist (already deleted) are left
+out and listed; the job starts with the others.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor
-from console.jobs import runner, setup
+from console.jobs import membership, runner, setup
 from console.jobs.models import Job, Status
 from console.safeguards.forms import REASON_MAX_LENGTH
 
@@ -32,6 +38,8 @@ WAIT_POLL_SECONDS = 0.5
 TIMED_OUT = 2
 NO_SUCH_JOB = 3
 SHOWN_PROBLEMS = 5
+# The membership check's progress line on stderr, at most this often.
+PROGRESS_EVERY_SECONDS = 5.0
 
 
 class Command(BaseCommand):
@@ -39,7 +47,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        delete = actions.add_parser("delete", help="delete the identities listed in a file")
+        delete = actions.add_parser(
+            "delete",
+            help="delete the identities listed in a file",
+            description=(
+                "Delete the identities listed in a file. Every line is checked first, then each id's "
+                "pool (one LookupDeveloperIdentity call per id, about 5 a second against AWS; progress "
+                "on stderr). Nothing starts if a line is malformed or an id belongs to another pool; "
+                "ids that do not exist (already deleted) are left out and listed, and the others start."
+            ),
+        )
         delete.add_argument("--pool", required=True, help="identity pool id")
         delete.add_argument(
             "--ids-file", required=True, type=Path, help="text or CSV file, one identity id a line"
@@ -89,12 +106,47 @@ class Command(BaseCommand):
             problems = checked.problems
             shown = "; ".join(problems[:SHOWN_PROBLEMS]) + ("; …" if len(problems) > SHOWN_PROBLEMS else "")
             raise CommandError(f"Nothing was started: {shown}")
+        left_out = self._check_membership(checked) if action == "delete" else None
         for note in checked.parsed.notes:
             self.stdout.write(note)
         with audit_actor(user.get_username(), user=user):
-            job = setup.start(checked, reason=reason, user=user)
+            job = setup.start(checked, reason=reason, user=user, left_out=left_out)
         self.stdout.write(f"Started job {job.pk}: {job.get_kind_display().lower()}, {job.total} item(s).")
         self.stdout.write(str(job.pk))
+
+    def _check_membership(self, checked: setup.Checked) -> membership.Found:
+        """Each id's pool, asked now: refusals stop everything; missing ids are left out, and said so."""
+        total = len(checked.parsed.targets)
+        pool_id = checked.pool.pool_id if checked.pool else ""
+        self.stderr.write(f"Checking that the {total} id(s) belong to pool {pool_id} (one call per id)…")
+        last = time.monotonic()
+
+        def progress(done: int, of: int, throttled: int) -> None:
+            nonlocal last
+            if done == of or time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
+                last = time.monotonic()
+                extra = f" ({throttled} throttled calls retried)" if throttled else ""
+                self.stderr.write(f"Checked {done} of {of} ids{extra}.")
+
+        try:
+            found = setup.check_membership(checked, progress)
+        except membership.CheckFailed as failure:
+            raise CommandError(
+                f"Nothing was started: the check of the ids stopped. {failure.describe()} {failure.error.hint}"
+            ) from None
+        if found.refused:
+            refusals = [f"Line {line}: {identity} {reason}" for line, identity, reason in found.refused]
+            shown = "; ".join(refusals[:SHOWN_PROBLEMS]) + ("; …" if len(refusals) > SHOWN_PROBLEMS else "")
+            raise CommandError(f"Nothing was started: {len(refusals)} id(s) refused: {shown}")
+        if found.missing:
+            lines = ", ".join(str(line) for line, _ in found.missing[: membership.SHOWN])
+            more = ", …" if len(found.missing) > membership.SHOWN else ""
+            self.stdout.write(
+                f"{len(found.missing)} id(s) do not exist (already deleted) and were left out: lines {lines}{more}."
+            )
+        if len(found.missing) == total:
+            raise CommandError("Nothing was started: none of the ids exists (all already deleted).")
+        return found
 
     def _show(self, job: Job, *, as_json: bool) -> None:
         summary = _summary(job)
