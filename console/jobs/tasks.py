@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import runner, walk
+from . import runner, schedules, walk
 
 MAX_RETRIES = 5
 
@@ -60,3 +60,9 @@ def run_walk(self, job_id: int) -> bool:
 def reconcile() -> str:
     """Beat's periodic pass over the ledger (see runner.reconcile)."""
     return str(runner.reconcile())
+
+
+@shared_task(name="console.jobs.run_schedules", ignore_result=True)
+def run_schedules() -> str:
+    """Beat's pass over prune schedules: start due dry runs, decide finished ones (schedules.tick)."""
+    return str(schedules.tick())
