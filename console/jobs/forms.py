@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -63,6 +64,60 @@ class JobFilterForm(forms.Form):
     def query(self) -> dict[str, str]:
         """The filters in use, as query-string pairs."""
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class PruneForm(forms.Form):
+    """A prune's pool and filter (all checked conditions must hold; at least one), and why."""
+
+    pool_id = forms.CharField(
+        label="Identity pool id",
+        max_length=55,
+        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
+    )
+    unauthenticated = forms.BooleanField(required=False, label="Unauthenticated: no linked logins (guests)")
+    disabled = forms.BooleanField(required=False, label="Disabled (left without logins, e.g. by a merge)")
+    modified_before = forms.DateField(
+        required=False,
+        label="Last modified before (UTC date)",
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+    )
+    created_before = forms.DateField(
+        required=False,
+        label="Created before (UTC date)",
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (optional for the dry run)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def _not_future(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        if value and value > dt.datetime.now(dt.UTC).date():
+            raise ValidationError("That date is in the future: choose today or earlier (UTC).", code="future")
+        return value
+
+    def clean_modified_before(self) -> Any:
+        return self._not_future("modified_before")
+
+    def clean_created_before(self) -> Any:
+        return self._not_future("created_before")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = [
+            data.get(name) for name in ("unauthenticated", "disabled", "modified_before", "created_before")
+        ]
+        dates_wrong = "modified_before" in self.errors or "created_before" in self.errors
+        if not any(chosen) and not dates_wrong:
+            raise ValidationError(
+                "Choose at least one condition: a prune never deletes a whole pool.", code="no_condition"
+            )
+        return data
 
 
 class ScheduleForm(forms.Form):

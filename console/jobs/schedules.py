@@ -274,13 +274,14 @@ def decide_finished(*, now: datetime | None = None) -> tuple[list[int], list[int
             schedule = dry_run.schedule
             count = dry_run.done
             problem = _owner_problem(schedule)
-            if count == 0:
+            if Job.objects.filter(dry_run=dry_run, kind=Kind.PRUNE).exists():
+                decision = STARTED  # an admin confirmed it from its page before this tick
+            elif count == 0:
                 decision = NOTHING
             elif count > schedule.max_unconfirmed or problem:
                 decision = AWAITING
             else:
                 decision = STARTED
-            if decision == STARTED:
                 try:
                     with (
                         transaction.atomic(),

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import runner, schedules, walk
+from . import prune, runner, schedules, walk  # noqa: F401 - prune registers its walkers
 
 MAX_RETRIES = 5
 
