@@ -210,9 +210,9 @@ def test_a_dry_run_that_finds_nothing_starts_no_real_run(admin, cognito, pool_id
 # The pages
 
 
-def schedule_form(pool_id: str, **changes) -> dict[str, str]:
+def schedule_form(pool: str, **changes) -> dict[str, str]:
     data = {
-        "pool_id": pool_id,
+        "pool_id": pool,
         "unauthenticated": "on",
         "modified_days": "30",
         "time_of_day": "02:15",
