@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import console as console_pages
+from bench import prune as prune_bench
 from bench.measure import Rate, median, rate, timed
 from bench.servers import ROOT, moto_server, our_server, trivial_server
 
@@ -66,6 +67,7 @@ class Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller pools and shorter runs (smoke test)")
+    parser.add_argument("--prune-only", action="store_true", help="only the prune benchmark")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="cognito-bench-") as tmp:
@@ -73,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         database_url = _setup_django(workdir)
         report = Report()
         started = time.monotonic()
-        _run(plan, workdir, database_url, report)
+        if not args.prune_only:
+            _run(plan, workdir, database_url, report)
+        prune_bench.run(workdir, database_url, report.line)
         report.line()
         report.line(f"Total time {time.monotonic() - started:.0f} s")
+        if args.prune_only:
+            return 0
         report.save()
     print(f"Written to {RESULTS.relative_to(ROOT)}")
     return 0

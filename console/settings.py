@@ -227,6 +227,8 @@ JOB_RECONCILE_SECONDS = env_int("JOB_RECONCILE_SECONDS", 5, minimum=1)
 JOB_WINDOW = env_int("JOB_WINDOW", 8, minimum=1)
 # A chunk whose lease expired this many times (its worker died each time) fails its items.
 JOB_MAX_LOST_LEASES = env_int("JOB_MAX_LOST_LEASES", 3, minimum=1)
+# How often beat looks for due prune schedules and finished scheduled dry runs.
+JOB_SCHEDULE_SECONDS = env_int("JOB_SCHEDULE_SECONDS", 30, minimum=1)
 CELERY_TASK_TIME_LIMIT = JOB_CHUNK_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, JOB_CHUNK_TIME_LIMIT - max(1, JOB_CHUNK_TIME_LIMIT // 10))
 # Redis hands an unacknowledged message to another worker after visibility_timeout: it must be
@@ -243,7 +245,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(JOB_RECONCILE_SECONDS),
         # A reconcile still queued when the next one is due is useless: let it expire.
         "options": {"expires": float(JOB_RECONCILE_SECONDS * 2)},
-    }
+    },
+    # Scheduled prunes (console/jobs/schedules.py): due runs start within this many seconds.
+    "run-prune-schedules": {
+        "task": "console.jobs.run_schedules",
+        "schedule": float(JOB_SCHEDULE_SECONDS),
+        "options": {"expires": float(JOB_SCHEDULE_SECONDS * 2)},
+    },
 }
 
 # Cognito: "local" (embedded service, in-process), "aws", or an http(s):// endpoint URL.

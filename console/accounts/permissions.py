@@ -77,6 +77,14 @@ MATRIX: dict[str, dict[str, str]] = {
     "jobs:new_merge": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:confirm": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:cancel": {"POST": "run_jobs"},
+    # Prune schedules: everyone sees them; admins (re-authenticated) save, change and delete them.
+    "jobs:schedules": {"GET": "view_console"},
+    "jobs:schedule_new": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:schedule_edit": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:schedule_delete": {"GET": "run_jobs", "POST": "run_jobs"},
+    # Prune: the filter form starts a dry run; the real run is confirmed on the dry run's page.
+    "jobs:new_prune": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:prune_run": {"POST": "run_jobs"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     # POST: a CSRF-protected form, so another site cannot make an admin's browser export.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from console.safeguards.forms import REASON_MAX_LENGTH
 from console.safeguards.uploads import validate_upload
 
 from .models import Kind, Status
@@ -62,3 +64,116 @@ class JobFilterForm(forms.Form):
     def query(self) -> dict[str, str]:
         """The filters in use, as query-string pairs."""
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class PruneForm(forms.Form):
+    """A prune's pool and filter (all checked conditions must hold; at least one), and why."""
+
+    pool_id = forms.CharField(
+        label="Identity pool id",
+        max_length=55,
+        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
+    )
+    unauthenticated = forms.BooleanField(required=False, label="Unauthenticated: no linked logins (guests)")
+    disabled = forms.BooleanField(required=False, label="Disabled (left without logins, e.g. by a merge)")
+    modified_before = forms.DateField(
+        required=False,
+        label="Last modified before (UTC date)",
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+    )
+    created_before = forms.DateField(
+        required=False,
+        label="Created before (UTC date)",
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (optional for the dry run)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def _not_future(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        if value and value > dt.datetime.now(dt.UTC).date():
+            raise ValidationError("That date is in the future: choose today or earlier (UTC).", code="future")
+        return value
+
+    def clean_modified_before(self) -> Any:
+        return self._not_future("modified_before")
+
+    def clean_created_before(self) -> Any:
+        return self._not_future("created_before")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = [
+            data.get(name) for name in ("unauthenticated", "disabled", "modified_before", "created_before")
+        ]
+        dates_wrong = "modified_before" in self.errors or "created_before" in self.errors
+        if not any(chosen) and not dates_wrong:
+            raise ValidationError(
+                "Choose at least one condition: a prune never deletes a whole pool.", code="no_condition"
+            )
+        return data
+
+
+class ScheduleForm(forms.Form):
+    """A prune schedule: the pool, the filter (ages in days), the time, the unconfirmed limit."""
+
+    pool_id = forms.CharField(
+        label="Identity pool id",
+        max_length=55,
+        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
+    )
+    unauthenticated = forms.BooleanField(required=False, label="Unauthenticated (no linked logins)")
+    disabled = forms.BooleanField(required=False, label="Disabled")
+    modified_days = forms.IntegerField(
+        required=False, min_value=1, max_value=36500, label="Not modified for at least (days)"
+    )
+    created_days = forms.IntegerField(
+        required=False, min_value=1, max_value=36500, label="Created at least (days) ago"
+    )
+    time_of_day = forms.TimeField(
+        label="Time of day (UTC)",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": "Give the time as HH:MM (24-hour, UTC)."},
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    max_unconfirmed = forms.IntegerField(
+        min_value=0,
+        max_value=100_000_000,
+        label="Delete without a person confirming, at most",
+        error_messages={
+            "required": "Say how many identities a run may delete without confirmation (0: always ask)."
+        },
+    )
+    enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        error_messages={"required": "Say why: a ticket id or a sentence. It is kept in the audit trail."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_pool_id(self) -> str:
+        return self.cleaned_data["pool_id"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        conditions = ("unauthenticated", "disabled", "modified_days", "created_days")
+        if not any(data.get(name) not in (None, False) for name in conditions):
+            raise ValidationError(
+                "Choose at least one condition: a prune of every identity is not a schedule we run.",
+                code="no_condition",
+            )
+        return data
+
+
+class ScheduleDeleteForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        error_messages={"required": "Say why: a ticket id or a sentence. It is kept in the audit trail."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -304,6 +304,8 @@ class PruneSchedule(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     next_run_at = models.DateTimeField()
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # Why the last due run did not start (its owner may no longer run jobs), shown on the page.
+    last_problem = models.TextField(blank=True)
 
     class Meta:
         ordering = ["pool_id", "time_of_day", "id"]

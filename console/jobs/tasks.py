@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import membership, runner, walk
+from . import membership, prune, runner, schedules, walk  # noqa: F401 - prune registers its walkers
 
 MAX_RETRIES = 5
 
@@ -78,3 +78,9 @@ def check_draft(self, draft_id: int) -> str:
 def reconcile() -> str:
     """Beat's periodic pass over the ledger (see runner.reconcile)."""
     return str(runner.reconcile())
+
+
+@shared_task(name="console.jobs.run_schedules", ignore_result=True)
+def run_schedules() -> str:
+    """Beat's pass over prune schedules: start due dry runs, decide finished ones (schedules.tick)."""
+    return str(schedules.tick())

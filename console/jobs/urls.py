@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_prune, views_schedules
 
 app_name = "jobs"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("<int:job_id>/progress", views.job_progress, name="progress"),
     path("<int:job_id>/cancel", views.job_cancel, name="cancel"),
     path("<int:job_id>/results.csv", views.job_results, name="results"),
+    path("schedules/", views_schedules.schedule_list, name="schedules"),
+    path("schedules/new", views_schedules.schedule_new, name="schedule_new"),
+    path("schedules/<int:schedule_id>/edit", views_schedules.schedule_edit, name="schedule_edit"),
+    path("schedules/<int:schedule_id>/delete", views_schedules.schedule_delete, name="schedule_delete"),
+    path("new/prune", views_prune.new_prune, name="new_prune"),
+    path("<int:job_id>/prune", views_prune.prune_run, name="prune_run"),
 ]

@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("next_run_at", models.DateTimeField()),
                 ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ("last_problem", models.TextField(blank=True)),
             ],
             options={
                 "ordering": ["pool_id", "time_of_day", "id"],

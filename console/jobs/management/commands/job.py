@@ -5,6 +5,8 @@
     job show JOB_ID [--json]
     job wait JOB_ID [--timeout SECONDS]   exit 0: succeeded; 1: ended otherwise; 2: timed out
     job cancel JOB_ID --user NAME
+    job prune --pool POOL_ID [--unauthenticated] [--disabled] [--modified-before DATE]
+              [--created-before DATE] --reason TEXT --user NAME [--dry-run] [--timeout SECONDS]
 
 The user the job is attributed to must exist and hold the run_jobs permission. Every error
 exits non-zero with a one-line reason on stderr.
@@ -14,10 +16,17 @@ nothing starts), then each id's pool, one LookupDeveloperIdentity call per id, i
 process, with its progress on stderr (about 5 ids a second against AWS). An id of another
 pool refuses the whole file: nothing starts. Ids that do not exist (already deleted) are left
 out and listed; the job starts with the others.
+
+`job prune` starts a dry run and waits for it as `job wait` does (a worker runs it; with
+CELERY_TASK_ALWAYS_EAGER=true the walk runs in the command's own process instead, which is
+how the tests run it). With --dry-run it prints the count and exits 0. Without it, it then
+starts the real run for exactly that dry run's count and prints the real job's id last; a
+dry run that matched nothing starts no real run (exit 0, no id printed).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from argparse import ArgumentParser
@@ -30,7 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor
-from console.jobs import membership, runner, setup
+from console.jobs import membership, prune, runner, setup
 from console.jobs.models import Job, Status
 from console.safeguards.forms import REASON_MAX_LENGTH
 
@@ -80,6 +89,7 @@ class Command(BaseCommand):
         cancel = actions.add_parser("cancel", help="ask a job to stop")
         cancel.add_argument("job_id", type=int)
         cancel.add_argument("--user", required=True, help="console user cancelling it")
+        _add_prune_parser(actions)
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -89,16 +99,14 @@ class Command(BaseCommand):
             self._show(_job(options["job_id"]), as_json=options["json"])
         elif action == "wait":
             self._wait(options["job_id"], options["timeout"])
+        elif action == "prune":
+            self._prune(options)
         else:
             self._cancel(options["job_id"], options["user"])
 
     def _start(self, action: str, options: dict[str, Any]) -> None:
         user = _runner_user(options["user"])
-        reason = options["reason"].strip()
-        if not reason:
-            raise CommandError("--reason must say why (a ticket id or a sentence).")
-        if len(reason) > REASON_MAX_LENGTH:
-            raise CommandError(f"--reason has {len(reason)} characters; keep it under {REASON_MAX_LENGTH}.")
+        reason = _reason(options["reason"])
         text = _read(options["ids_file"] if action == "delete" else options["csv"])
         check = setup.check_delete if action == "delete" else setup.check_merge
         checked = check(options["pool"], text)
@@ -148,6 +156,39 @@ class Command(BaseCommand):
             raise CommandError("Nothing was started: none of the ids exists (all already deleted).")
         return found
 
+    def _prune(self, options: dict[str, Any]) -> None:
+        user = _runner_user(options["user"])
+        reason = _reason(options["reason"])
+        filters = _prune_filters(options)
+        pool, problem = setup.find_pool(options["pool"])
+        if pool is None:
+            raise CommandError(f"Nothing was started: {problem}")
+        with audit_actor(user.get_username(), user=user):
+            dry_run = prune.start_dry_run(pool.pool_id, filters, user=user, reason=reason)
+        self.stdout.write(f"Dry run {dry_run.pk}: {filters.describe()}.")
+        dry_run = _wait_until_ended(dry_run.pk, options["timeout"])
+        if dry_run is None:
+            raise CommandError(
+                "The dry run did not end in time (is a worker running?).", returncode=TIMED_OUT
+            )
+        if dry_run.status != Status.SUCCEEDED:
+            error = f": {dry_run.error}" if dry_run.error else ""
+            raise CommandError(f"Dry run {dry_run.pk} {dry_run.get_status_display().lower()}{error}")
+        self.stdout.write(f"Dry run {dry_run.pk} matched {dry_run.total} identities.")
+        if options["dry_run"]:
+            self.stdout.write(str(dry_run.total))
+            return
+        if dry_run.total == 0:
+            self.stdout.write("Nothing to prune: no real run was started.")
+            return
+        try:
+            with audit_actor(user.get_username(), user=user):
+                job = prune.start_real_run(dry_run, user=user, reason=reason)
+        except ValueError as exc:
+            raise CommandError(f"Nothing was started: {exc}") from None
+        self.stdout.write(f"Started prune {job.pk}: it deletes at most {job.total} identities.")
+        self.stdout.write(str(job.pk))
+
     def _show(self, job: Job, *, as_json: bool) -> None:
         summary = _summary(job)
         if as_json:
@@ -183,6 +224,65 @@ class Command(BaseCommand):
                 f"Job {job.pk} is {job.get_status_display().lower()}: there is nothing to cancel."
             )
         self.stdout.write(f"Job {job.pk} is being cancelled: running chunks finish, the others are skipped.")
+
+
+def _add_prune_parser(actions: Any) -> None:
+    pruning = actions.add_parser("prune", help="prune identities matching a filter (a dry run first)")
+    pruning.add_argument("--pool", required=True, help="identity pool id")
+    pruning.add_argument("--unauthenticated", action="store_true", help="no linked logins (guests)")
+    pruning.add_argument("--disabled", action="store_true", help="disabled identities")
+    pruning.add_argument("--modified-before", metavar="DATE", help="last modified before DATE 00:00 UTC")
+    pruning.add_argument("--created-before", metavar="DATE", help="created before DATE 00:00 UTC")
+    pruning.add_argument("--reason", required=True, help="why (kept in the audit trail)")
+    pruning.add_argument("--user", required=True, help="console user the jobs are attributed to")
+    pruning.add_argument("--dry-run", action="store_true", help="only count the matches and print the count")
+    pruning.add_argument(
+        "--timeout", type=float, default=None, help="give up waiting for the dry run after this many seconds"
+    )
+
+
+def _prune_filters(options: dict[str, Any]) -> prune.Filters:
+    today = dt.datetime.now(dt.UTC).date()
+    dates: dict[str, dt.date | None] = {}
+    for name in ("modified_before", "created_before"):
+        text = options[name]
+        flag = "--" + name.replace("_", "-")
+        if text is None:
+            dates[name] = None
+            continue
+        try:
+            dates[name] = dt.date.fromisoformat(text)
+        except ValueError:
+            raise CommandError(f"{flag} {text!r} is not a date (YYYY-MM-DD).") from None
+        if dates[name] > today:
+            raise CommandError(f"{flag} {text} is in the future: give today or earlier (UTC).")
+    filters = prune.Filters(unauthenticated=options["unauthenticated"], disabled=options["disabled"], **dates)
+    if filters.empty:
+        raise CommandError(
+            "Give at least one condition: --unauthenticated, --disabled, --modified-before or --created-before."
+        )
+    return filters
+
+
+def _wait_until_ended(job_id: int, timeout: float | None) -> Job | None:
+    """The job once it has ended, or None when `timeout` seconds passed first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        job = Job.objects.get(pk=job_id)
+        if not job.is_active:
+            return job
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+        time.sleep(WAIT_POLL_SECONDS)
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
+    if not reason:
+        raise CommandError("--reason must say why (a ticket id or a sentence).")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise CommandError(f"--reason has {len(reason)} characters; keep it under {REASON_MAX_LENGTH}.")
+    return reason
 
 
 def _job(job_id: int) -> Job:

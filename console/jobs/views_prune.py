@@ -1,0 +1,113 @@
+"""Prune pages: the filter form that starts a dry run, and the real run's confirmation.
+
+The confirmation lives on the dry run's own page (templates/jobs/_prune.html, shown by the
+`prune_part` tag): admins type the dry run's count back with a reason, after entering their
+password recently; everyone else sees the count, the filter and the sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from console.accounts.roles import has_perm, permission_required
+from console.safeguards.forms import DestructiveConfirmForm
+from console.safeguards.reauth import password_entered_recently, recent_auth_required
+
+from . import prune, setup, views
+from .forms import PruneForm
+from .models import Job, Kind, Status
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+def new_prune(request: HttpRequest) -> HttpResponse:
+    """The pool and the filter; submitting starts the dry run (nothing is deleted yet)."""
+    if request.method != "POST":
+        initial = {"pool_id": request.GET.get("pool") or request.GET.get("pool_id") or ""}
+        return render(request, "jobs/new_prune.html", {"form": PruneForm(initial=initial)})
+    form = PruneForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        pool, problem = setup.find_pool(form.cleaned_data["pool_id"])
+        if pool is not None:
+            filters = prune.Filters(
+                unauthenticated=form.cleaned_data["unauthenticated"],
+                disabled=form.cleaned_data["disabled"],
+                modified_before=form.cleaned_data["modified_before"],
+                created_before=form.cleaned_data["created_before"],
+            )
+            job = prune.start_dry_run(
+                pool.pool_id, filters, user=request.user, reason=form.cleaned_data["reason"].strip()
+            )
+            messages.success(request, f"Dry run {job.pk} started: it counts the matches and deletes nothing.")
+            return redirect("jobs:detail", job_id=job.pk)
+    return render(request, "jobs/new_prune.html", {"form": form, "problem": problem})
+
+
+def part_context(job: Job, user: Any, form: DestructiveConfirmForm | None = None) -> dict[str, Any]:
+    """What the prune part of a job's page shows (see templatetags/prune_tags.py)."""
+    cursor = job.cursor or {}
+    dry_run = job if job.kind == Kind.PRUNE_DRY_RUN else job.dry_run
+    context: dict[str, Any] = {
+        "job": job,
+        "filter_words": prune.filters_of(job).describe(),
+        "listed": cursor.get("listed", 0),
+        "pages": cursor.get("pages", 0),
+        "first_pass": cursor.get("pass") == 1 and job.walk_state == "listing",
+        "new_matches": cursor.get("new_matches", 0),
+        "dry_run": dry_run,
+    }
+    if job.kind == Kind.PRUNE_DRY_RUN:
+        real_run = prune.real_run_of(job)
+        may_run = has_perm(user, "run_jobs")
+        offer = job.status == Status.SUCCEEDED and job.total > 0 and real_run is None and may_run
+        context.update(
+            sample=prune.sample(job),
+            real_run=real_run,
+            may_run=may_run,
+            offer=offer,
+            expected=prune.confirmation_text(job.total),
+            changes=[
+                f"Up to {job.total} identities of pool {job.pool_id} that this dry run matched are deleted, "
+                "with their linked logins. Users signing in again get new identity ids.",
+                "The pool is listed again first: an identity that changed since the dry run and no longer "
+                "matches is not deleted (it is counted as skipped, with the reason), and identities that "
+                "newly match are not deleted either.",
+            ],
+            form=form
+            or (DestructiveConfirmForm(expected_text=prune.confirmation_text(job.total)) if offer else None),
+        )
+    return context
+
+
+@require_POST
+@permission_required("run_jobs")
+@recent_auth_required
+def prune_run(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The typed count and a reason: start the real run of this dry run."""
+    dry_run = get_object_or_404(Job, pk=job_id, kind=Kind.PRUNE_DRY_RUN)
+    problem = prune.refusal(dry_run)
+    if problem:
+        messages.warning(request, f"Nothing was started: {problem}")
+        return redirect("jobs:detail", job_id=dry_run.pk)
+    form = DestructiveConfirmForm(request.POST, expected_text=prune.confirmation_text(dry_run.total))
+    if form.is_valid():
+        try:
+            job = prune.start_real_run(dry_run, user=request.user, reason=form.cleaned_data["reason"])
+        except ValueError as exc:
+            messages.warning(request, f"Nothing was started: {exc}")
+            return redirect("jobs:detail", job_id=dry_run.pk)
+        messages.success(request, f"Prune {job.pk} started: it deletes at most {dry_run.total} identities.")
+        return redirect("jobs:detail", job_id=job.pk)
+    context = views._progress(dry_run, request.user)
+    context["prune_form"] = form
+    return render(request, "jobs/detail.html", context, status=400)
+
+
+def reauth_needed(request: HttpRequest) -> bool:
+    return not password_entered_recently(request)

@@ -1,0 +1,169 @@
+"""Prune schedule pages: the list (everyone who sees jobs), new / edit / delete (admins, re-auth)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from console.accounts.roles import has_perm, permission_required
+from console.safeguards.reauth import recent_auth_required
+
+from . import schedules, setup
+from .forms import ScheduleDeleteForm, ScheduleForm
+from .models import Job, PruneSchedule
+
+PAGE_SIZE = 25
+RECENT_RUNS = 3
+
+
+def _filter_of(data: dict[str, Any]) -> schedules.ScheduleFilter:
+    return schedules.ScheduleFilter(
+        unauthenticated=bool(data.get("unauthenticated")),
+        disabled=bool(data.get("disabled")),
+        modified_days=data.get("modified_days"),
+        created_days=data.get("created_days"),
+    )
+
+
+def _list_url() -> str:
+    return reverse("jobs:schedules")
+
+
+def _initial(schedule: PruneSchedule) -> dict[str, Any]:
+    return {
+        "pool_id": schedule.pool_id,
+        **schedules.ScheduleFilter.from_dict(schedule.filters).to_dict(),
+        "time_of_day": schedule.time_of_day,
+        "max_unconfirmed": schedule.max_unconfirmed,
+        "enabled": schedule.enabled,
+    }
+
+
+@require_safe
+@permission_required("view_console")
+@vary_on_headers("HX-Request")
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    """Every prune schedule (or one pool's), with its next run and its recent runs."""
+    pool = request.GET.get("pool", "").strip()[:64]
+    found = PruneSchedule.objects.all()
+    if pool:
+        found = found.filter(pool_id=pool)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "schedule": schedule,
+            "filter": schedules.ScheduleFilter.from_dict(schedule.filters).describe(),
+            "recent": list(
+                Job.objects.filter(schedule=schedule).order_by("-created_at", "-id")[:RECENT_RUNS]
+            ),
+        }
+        for schedule in page.object_list
+    ]
+
+    def url(number: int) -> str:
+        return "?" + urlencode({**({"pool": pool} if pool else {}), "page": number})
+
+    return render(
+        request,
+        "jobs/schedules.html#table" if request.htmx else "jobs/schedules.html",
+        {
+            "rows": rows,
+            "page": page,
+            "pool_filter": pool,
+            "may_run": has_perm(request.user, "run_jobs"),
+            "first_url": url(1) if page.number > 2 else None,
+            "prev_url": url(page.previous_page_number()) if page.has_previous() else None,
+            "next_url": url(page.next_page_number()) if page.has_next() else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+@recent_auth_required
+def schedule_new(request: HttpRequest) -> HttpResponse:
+    """Save a prune to run every day; the pool must exist."""
+    if request.method != "POST":
+        initial = {"pool_id": request.GET.get("pool", "")[:55], "enabled": True, "unauthenticated": True}
+        return render(request, "jobs/schedule_form.html", {"form": ScheduleForm(initial=initial)})
+    form = ScheduleForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        pool, problem = setup.find_pool(form.cleaned_data["pool_id"])
+        if pool is not None:
+            data = form.cleaned_data
+            schedule = schedules.create(
+                pool.pool_id,
+                _filter_of(data),
+                time_of_day=data["time_of_day"],
+                max_unconfirmed=data["max_unconfirmed"],
+                reason=data["reason"],
+                user=request.user,
+                pool_name=pool.name,
+                enabled=data["enabled"],
+            )
+            messages.success(
+                request,
+                f"Schedule {schedule.pk} saved: its first run is {schedule.next_run_at:%Y-%m-%d %H:%M} UTC.",
+            )
+            return redirect(f"{_list_url()}?pool={schedule.pool_id}")
+    return render(request, "jobs/schedule_form.html", {"form": form, "problem": problem})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+@recent_auth_required
+def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    """Change a schedule's filter, time, limit or state; saving makes you its owner."""
+    schedule = get_object_or_404(PruneSchedule, pk=schedule_id)
+    context: dict[str, Any] = {"schedule": schedule}
+    if request.method != "POST":
+        context["form"] = ScheduleForm(initial=_initial(schedule))
+        return render(request, "jobs/schedule_form.html", context)
+    # The pool of a schedule does not change: a different pool is a different schedule.
+    form = ScheduleForm({**request.POST.dict(), "pool_id": schedule.pool_id})
+    if form.is_valid():
+        data = form.cleaned_data
+        schedule.created_by = request.user
+        schedule.created_by_name = request.user.get_username()
+        schedules.update(
+            schedule,
+            _filter_of(data),
+            time_of_day=data["time_of_day"],
+            max_unconfirmed=data["max_unconfirmed"],
+            enabled=data["enabled"],
+            reason=data["reason"],
+        )
+        state = f"next run {schedule.next_run_at:%Y-%m-%d %H:%M} UTC" if schedule.enabled else "disabled"
+        messages.success(request, f"Schedule {schedule.pk} saved ({state}).")
+        return redirect(f"{_list_url()}?pool={schedule.pool_id}")
+    context["form"] = form
+    return render(request, "jobs/schedule_form.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required("run_jobs")
+@recent_auth_required
+def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    """Ask, then remove a schedule; jobs it started stay in the job list."""
+    schedule = get_object_or_404(PruneSchedule, pk=schedule_id)
+    form = ScheduleDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        pool_id = schedule.pool_id
+        schedules.delete(schedule, reason=form.cleaned_data["reason"])
+        messages.success(request, f"Schedule {schedule_id} deleted: it starts no more runs.")
+        return redirect(f"{_list_url()}?pool={pool_id}")
+    context = {
+        "schedule": schedule,
+        "form": form,
+        "filter": schedules.ScheduleFilter.from_dict(schedule.filters).describe(),
+    }
+    return render(request, "jobs/schedule_delete.html", context)
