@@ -227,6 +227,11 @@ JOB_RECONCILE_SECONDS = env_int("JOB_RECONCILE_SECONDS", 5, minimum=1)
 JOB_WINDOW = env_int("JOB_WINDOW", 8, minimum=1)
 # A chunk whose lease expired this many times (its worker died each time) fails its items.
 JOB_MAX_LOST_LEASES = env_int("JOB_MAX_LOST_LEASES", 3, minimum=1)
+# Export files (console/jobs/export.py), named by job id. Every worker host and the web servers
+# must see the same folder (a shared volume) when they run on more than one machine.
+JOB_EXPORT_DIR = Path(os.environ.get("JOB_EXPORT_DIR", "").strip() or BASE_DIR / ".run" / "exports")
+# A finished export's file is removed this many days after it finished.
+JOB_EXPORT_RETENTION_DAYS = env_int("JOB_EXPORT_RETENTION_DAYS", 7, minimum=1)
 CELERY_TASK_TIME_LIMIT = JOB_CHUNK_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, JOB_CHUNK_TIME_LIMIT - max(1, JOB_CHUNK_TIME_LIMIT // 10))
 # Redis hands an unacknowledged message to another worker after visibility_timeout: it must be
@@ -243,7 +248,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(JOB_RECONCILE_SECONDS),
         # A reconcile still queued when the next one is due is useless: let it expire.
         "options": {"expires": float(JOB_RECONCILE_SECONDS * 2)},
-    }
+    },
+    # Removes export files past their retention (console/jobs/export.py expire_files).
+    "expire-export-files": {
+        "task": "console.jobs.expire_export_files",
+        "schedule": 600.0,
+        "options": {"expires": 600.0},
+    },
 }
 
 # Cognito: "local" (embedded service, in-process), "aws", or an http(s):// endpoint URL.

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import runner, walk
+from . import export, runner, walk
 
 MAX_RETRIES = 5
 
@@ -60,3 +60,9 @@ def run_walk(self, job_id: int) -> bool:
 def reconcile() -> str:
     """Beat's periodic pass over the ledger (see runner.reconcile)."""
     return str(runner.reconcile())
+
+
+@shared_task(name="console.jobs.expire_export_files", ignore_result=True)
+def expire_export_files() -> int:
+    """Beat's periodic removal of export files past their retention (see export.expire_files)."""
+    return export.expire_files()

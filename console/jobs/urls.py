@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_export
 
 app_name = "jobs"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:job_id>/progress", views.job_progress, name="progress"),
     path("<int:job_id>/cancel", views.job_cancel, name="cancel"),
     path("<int:job_id>/results.csv", views.job_results, name="results"),
+    path("new/export", views_export.new_export, name="new_export"),
+    path("<int:job_id>/export-file", views_export.export_file, name="export_file"),
 ]
