@@ -164,6 +164,24 @@ def test_developer_user_ids_are_looked_up_for_developer_identities_only(cognito,
     assert sorted(looked_up) == sorted([alone, merged] * 2)
 
 
+def test_more_than_a_page_of_developer_user_ids_is_followed_to_its_end(cognito, pool_id, admin, monkeypatch):
+    identity = developer_identity(cognito, pool_id, "user-1")
+    pages = {None: (("user-1",), "page-2"), "page-2": (("user-61",), None)}
+    asked = []
+
+    def paged(pool, identity_id, token, **kwargs):
+        asked.append(token)
+        return pages[token]
+
+    monkeypatch.setattr(jobs_calls, "developer_user_ids_page", paged)
+    job = finish(start(pool_id, admin, "jsonl", developer_ids=True))
+
+    assert asked == [None, "page-2"]
+    assert records(job) == [
+        {**records(job)[0], "identity_id": identity, "developer_user_ids": ["user-1", "user-61"]}
+    ]
+
+
 def test_developer_user_ids_are_refused_for_a_pool_without_a_developer_provider(cognito, admin):
     bare = cognito.create_identity_pool(IdentityPoolName="bare", AllowUnauthenticatedIdentities=True)
 
