@@ -105,6 +105,16 @@ def export_file(request: HttpRequest, job_id: int) -> HttpResponse:
             "removed by hand, or this web server does not share JOB_EXPORT_DIR with the workers.",
         )
         return redirect("jobs:detail", job_id=job.pk)
+    if request.method == "GET":  # HEAD sends no identities
+        _audit_download(job)
+    response = FileResponse(
+        handle, as_attachment=True, filename=export.download_name(job), content_type=export.content_type(job)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _audit_download(job: Job) -> None:
     record_console_action(
         "job.export_download",
         pool_id=job.pool_id,
@@ -117,11 +127,6 @@ def export_file(request: HttpRequest, job_id: int) -> HttpResponse:
         },
         reason=job.reason,
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=export.download_name(job), content_type=export.content_type(job)
-    )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _unavailable(job: Job) -> str:

@@ -172,3 +172,20 @@ def test_the_file_of_another_kind_of_job_is_404(as_admin, make_job, cognito, poo
     job = make_job(Kind.DELETE, pool_id, [runner.Target(1, guest_identities(cognito, pool_id, 1)[0])])
 
     assert as_admin.get(reverse("jobs:export_file", args=[job.pk])).status_code == 404
+
+
+def test_a_file_missing_from_the_folder_is_explained_not_a_server_error(as_admin, finished):
+    export.file_path(finished).unlink()
+
+    response = as_admin.get(reverse("jobs:export_file", args=[finished.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "does not share JOB_EXPORT_DIR with the workers" in response.content.decode()
+    assert not AuditEvent.objects.filter(operation="job.export_download").exists()
+
+
+def test_head_of_the_file_is_not_recorded_as_a_download(as_admin, finished):
+    response = as_admin.head(reverse("jobs:export_file", args=[finished.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b""  # read to its end: the file is closed
+    assert not AuditEvent.objects.filter(operation="job.export_download").exists()
