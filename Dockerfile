@@ -23,6 +23,9 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret python manage.py coll
 
 # Run as a user without a shell or a home to write to; the code stays root-owned (read-only to it).
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin console
+# Export files (JOB_EXPORT_DIR): the one folder it writes; mount a volume shared by web and workers.
+RUN mkdir /exports && chown console /exports && chmod 700 /exports
+ENV JOB_EXPORT_DIR=/exports
 USER console
 
 EXPOSE 8000

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import console as console_pages
+from bench import export as export_bench
 from bench import prune as prune_bench
 from bench.measure import Rate, median, rate, timed
 from bench.servers import ROOT, moto_server, our_server, trivial_server
@@ -133,6 +134,9 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
     _target_lines(report, rates, our_lists)
     # The console's own pages on the same pools (identity browser, identity page, lookup).
     console_pages.run([(pool.size, pool.pool_id) for pool in pools], plan.console_samples, report.line)
+    # An export of the largest pool, by a process running the walk as a worker does: time and peak RSS.
+    largest = max(pools, key=lambda pool: pool.size)
+    export_bench.measure(largest.pool_id, largest.size, database_url, workdir, report.line)
 
 
 # --- GetId -------------------------------------------------------------------------------

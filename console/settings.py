@@ -229,6 +229,11 @@ JOB_WINDOW = env_int("JOB_WINDOW", 8, minimum=1)
 JOB_MAX_LOST_LEASES = env_int("JOB_MAX_LOST_LEASES", 3, minimum=1)
 # How often beat looks for due prune schedules and finished scheduled dry runs.
 JOB_SCHEDULE_SECONDS = env_int("JOB_SCHEDULE_SECONDS", 30, minimum=1)
+# Export files (console/jobs/export.py), named by job id. Every worker host and the web servers
+# must see the same folder (a shared volume) when they run on more than one machine.
+JOB_EXPORT_DIR = Path(os.environ.get("JOB_EXPORT_DIR", "").strip() or BASE_DIR / ".run" / "exports")
+# A finished export's file is removed this many days after it finished.
+JOB_EXPORT_RETENTION_DAYS = env_int("JOB_EXPORT_RETENTION_DAYS", 7, minimum=1)
 CELERY_TASK_TIME_LIMIT = JOB_CHUNK_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, JOB_CHUNK_TIME_LIMIT - max(1, JOB_CHUNK_TIME_LIMIT // 10))
 # Redis hands an unacknowledged message to another worker after visibility_timeout: it must be
@@ -251,6 +256,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "console.jobs.run_schedules",
         "schedule": float(JOB_SCHEDULE_SECONDS),
         "options": {"expires": float(JOB_SCHEDULE_SECONDS * 2)},
+    },
+    # Removes export files past their retention (console/jobs/export.py expire_files).
+    "expire-export-files": {
+        "task": "console.jobs.expire_export_files",
+        "schedule": 600.0,
+        "options": {"expires": 600.0},
     },
 }
 

@@ -85,6 +85,10 @@ MATRIX: dict[str, dict[str, str]] = {
     # Prune: the filter form starts a dry run; the real run is confirmed on the dry run's page.
     "jobs:new_prune": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:prune_run": {"POST": "run_jobs"},
+    # Exports read every identity of a pool: admins start them; the file is for every role
+    # that sees the job, and each download is audited.
+    "jobs:new_export": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:export_file": {"GET": "view_console"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     # POST: a CSRF-protected form, so another site cannot make an admin's browser export.

@@ -72,6 +72,7 @@ CONSOLE_ACTIONS = (
     "identities.signin_test",
     "job.start",
     "job.cancel",
+    "job.export_download",
 )
 
 # Operations whose answer is the pool's new configuration: stored as "after" when the

@@ -108,6 +108,24 @@ def developer_user_identity(pool_id: str, user: str, *, max_wait: float) -> str 
     return answer.get("IdentityId")
 
 
+def developer_user_ids_page(
+    pool_id: str, identity_id: str, next_token: str | None, *, max_wait: float
+) -> tuple[tuple[str, ...], str | None]:
+    """LookupDeveloperIdentity by IdentityId (60 a page, one attempt): the identity's developer
+    user ids and the next page's token; none when the identity is gone (deleted since listed)."""
+    region = region_of(pool_id)
+    params: dict[str, object] = {"IdentityPoolId": pool_id, "IdentityId": identity_id, "MaxResults": 60}
+    if next_token:
+        params["NextToken"] = next_token
+    try:
+        answer = call(
+            region, "lookup_developer_identity", client=get_job_client(region), max_wait=max_wait, **params
+        )
+    except errors.NotFound:
+        return (), None
+    return tuple(answer.get("DeveloperUserIdentifierList") or ()), answer.get("NextToken") or None
+
+
 @dataclass(frozen=True)
 class Listed:
     """One identity of a ListIdentities page: its id, linked login providers and dates."""

@@ -14,7 +14,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import membership, prune, runner, schedules, walk  # noqa: F401 - prune registers its walkers
+# prune and export register their walkers when imported.
+from . import export, membership, prune, runner, schedules, walk  # noqa: F401
 
 MAX_RETRIES = 5
 
@@ -84,3 +85,9 @@ def reconcile() -> str:
 def run_schedules() -> str:
     """Beat's pass over prune schedules: start due dry runs, decide finished ones (schedules.tick)."""
     return str(schedules.tick())
+
+
+@shared_task(name="console.jobs.expire_export_files", ignore_result=True)
+def expire_export_files() -> int:
+    """Beat's periodic removal of export files past their retention (see export.expire_files)."""
+    return export.expire_files()

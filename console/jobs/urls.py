@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_prune, views_schedules
+from . import views, views_export, views_prune, views_schedules
 
 app_name = "jobs"
 urlpatterns = [
@@ -18,4 +18,6 @@ urlpatterns = [
     path("schedules/<int:schedule_id>/delete", views_schedules.schedule_delete, name="schedule_delete"),
     path("new/prune", views_prune.new_prune, name="new_prune"),
     path("<int:job_id>/prune", views_prune.prune_run, name="prune_run"),
+    path("new/export", views_export.new_export, name="new_export"),
+    path("<int:job_id>/export-file", views_export.export_file, name="export_file"),
 ]

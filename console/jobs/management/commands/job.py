@@ -2,6 +2,8 @@
 
     job delete --pool POOL_ID --ids-file PATH --reason TEXT --user NAME   (prints the job id last)
     job merge  --pool POOL_ID --csv PATH --reason TEXT --user NAME        (prints the job id last)
+    job export --pool POOL_ID --format csv|jsonl --user NAME [--developer-ids] [--reason TEXT]
+                                                                          (prints the job id last)
     job show JOB_ID [--json]
     job wait JOB_ID [--timeout SECONDS]   exit 0: succeeded; 1: ended otherwise; 2: timed out
     job cancel JOB_ID --user NAME
@@ -39,8 +41,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor
-from console.jobs import membership, prune, runner, setup
-from console.jobs.models import Job, Status
+from console.jobs import export, membership, prune, runner, setup
+from console.jobs.models import Job, Kind, Status
 from console.safeguards.forms import REASON_MAX_LENGTH
 
 WAIT_POLL_SECONDS = 0.5
@@ -52,7 +54,7 @@ PROGRESS_EVERY_SECONDS = 5.0
 
 
 class Command(BaseCommand):
-    help = "Start, show, wait for and cancel bulk jobs (delete identities, merge developer users)."
+    help = "Start, show, wait for and cancel bulk jobs (delete identities, merge developer users, export)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -78,6 +80,7 @@ class Command(BaseCommand):
         for starter in (delete, merge):
             starter.add_argument("--reason", required=True, help="why (kept in the audit trail)")
             starter.add_argument("--user", required=True, help="console user the job is attributed to")
+        _add_export_parser(actions)
         show = actions.add_parser("show", help="a job's status and counts")
         show.add_argument("job_id", type=int)
         show.add_argument("--json", action="store_true", help="one JSON object")
@@ -95,6 +98,8 @@ class Command(BaseCommand):
         action = options["action"]
         if action in ("delete", "merge"):
             self._start(action, options)
+        elif action == "export":
+            self._export(options)
         elif action == "show":
             self._show(_job(options["job_id"]), as_json=options["json"])
         elif action == "wait":
@@ -187,6 +192,24 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"Nothing was started: {exc}") from None
         self.stdout.write(f"Started prune {job.pk}: it deletes at most {job.total} identities.")
+
+    def _export(self, options: dict[str, Any]) -> None:
+        user = _runner_user(options["user"])
+        reason = (options["reason"] or "").strip()
+        if len(reason) > REASON_MAX_LENGTH:
+            raise CommandError(f"--reason has {len(reason)} characters; keep it under {REASON_MAX_LENGTH}.")
+        with audit_actor(user.get_username(), user=user):
+            try:
+                job = export.start_export(
+                    options["pool"].strip(),
+                    options["format"],
+                    user=user,
+                    developer_ids=options["developer_ids"],
+                    reason=reason,
+                )
+            except export.ExportRefused as exc:
+                raise CommandError(f"Nothing was started: {exc}") from None
+        self.stdout.write(f"Started job {job.pk}: export of pool {job.pool_id} to {export.file_path(job)}.")
         self.stdout.write(str(job.pk))
 
     def _show(self, job: Job, *, as_json: bool) -> None:
@@ -285,6 +308,19 @@ def _reason(text: str) -> str:
     return reason
 
 
+def _add_export_parser(actions: Any) -> None:
+    starter = actions.add_parser("export", help="export every identity of a pool to a file")
+    starter.add_argument("--pool", required=True, help="identity pool id")
+    starter.add_argument("--format", required=True, choices=sorted(export.FORMATS), help="file format")
+    starter.add_argument(
+        "--developer-ids",
+        action="store_true",
+        help="also look up each developer identity's user ids (one LookupDeveloperIdentity call each)",
+    )
+    starter.add_argument("--reason", default="", help="why (kept in the audit trail; optional)")
+    starter.add_argument("--user", required=True, help="console user the job is attributed to")
+
+
 def _job(job_id: int) -> Job:
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
@@ -334,4 +370,16 @@ def _summary(job: Job) -> dict[str, Any]:
         "created_at": _when(job.created_at),
         "started_at": _when(job.started_at),
         "finished_at": _when(job.finished_at),
+        **(_export_summary(job) if job.kind == Kind.EXPORT else {}),
+    }
+
+
+def _export_summary(job: Job) -> dict[str, Any]:
+    """An export's file: its path (null once removed), size and when it expires."""
+    path = export.file_path(job)
+    return {
+        "file": str(path) if path else None,
+        "file_size": job.file_size,
+        "file_expires_at": _when(job.file_expires_at),
+        "error": job.error or None,
     }
