@@ -25,7 +25,9 @@ import pytest
 from django.conf import settings
 
 ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
-SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# Not part of a longer base64url run (`-`, `_`): a signed token's signature (a NextToken, a
+# session cookie) often holds 40 alphanumerics between two of those, by chance.
+SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])")
 LABELLED_SECRET_KEY = re.compile(
     r"(?i)(?:secret_?access_?key|secret_?key|aws_secret)[\"'\s:=]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
 )

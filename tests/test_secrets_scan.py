@@ -107,6 +107,16 @@ def credentials_access_key_only(guest) -> str:
     return f"issued credentials with access key {_credentials(guest)['AccessKeyId']}"
 
 
+def test_forty_alphanumerics_inside_a_signed_tokens_signature_are_not_a_secret_key():
+    # A signature is base64url: a run of exactly 40 alphanumerics between a "_" and a "-" is
+    # chance (about one NextToken in fifty), not an AWS secret key next to the access key id.
+    run = "Ab3dEf5hIj7lMn9pQr1tUv3xYz5bCd7fGh9jKl1n"
+    assert len(run) == 40
+    token = f"eyJzIjp7Im9wIjoiTGlzdElkZW50aXRpZXMifX0:1tAbCd:x_{run}-Q"
+    assert find_secrets(f"NextToken {token} for access key ASIAEXAMPLE123456789") == []
+    assert find_secrets(f"access key ASIAEXAMPLE123456789 secret {run}") != []
+
+
 def test_botocore_and_urllib3_never_log_below_warning():
     # At DEBUG botocore logs whole request and response bodies: credentials, tokens.
     for name in ("botocore", "urllib3"):

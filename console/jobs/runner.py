@@ -378,7 +378,10 @@ def finish_if_complete(job_id: int, *, now: datetime | None = None) -> str | Non
         if job.status == Status.CANCELLING:
             final = Status.CANCELLED
         elif job.error:
-            final = Status.PARTIALLY_FAILED if job.done else Status.FAILED
+            # Only a job whose done items stay done (deletes) failed partially; an export's
+            # file or a dry run's count is worth nothing unfinished.
+            partial = job.done and job.kind not in (Kind.EXPORT, Kind.PRUNE_DRY_RUN)
+            final = Status.PARTIALLY_FAILED if partial else Status.FAILED
         elif job.failed == 0:
             final = Status.SUCCEEDED
         elif job.done == 0:

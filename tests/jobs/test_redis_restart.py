@@ -52,7 +52,13 @@ def own_redis():
 
 def test_a_job_survives_redis_restarting_mid_job(fleet: Fleet, own_redis, admin, tmp_path):
     url, restart = own_redis
-    fleet.env.update(REDIS_URL=url, COGNITO_RATE_LIMITER="true", COGNITO_RATE_LIMITS="DeleteIdentities=5")
+    # The command checks each id's pool first (LookupDeveloperIdentity): quick here, so that
+    # the deletes, not the check, are what Redis restarts in the middle of.
+    fleet.env.update(
+        REDIS_URL=url,
+        COGNITO_RATE_LIMITER="true",
+        COGNITO_RATE_LIMITS="DeleteIdentities=5,LookupDeveloperIdentity=1000",
+    )
     seeded = seed_identities("redis-restart", 3_000)
     ids = list(
         Identity.objects.filter(pool__pool_id=seeded.pool_id)
