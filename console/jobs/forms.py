@@ -14,17 +14,22 @@ from console.safeguards.uploads import validate_upload
 from .models import Kind, Status
 
 
-class _InputForm(forms.Form):
-    """A pool id, and the input either pasted or uploaded; `cleaned_data["text"]` is the input."""
-
-    upload_types: tuple[str, ...] = ("text/csv",)
-
-    pool_id = forms.CharField(
+def pool_id_field() -> forms.CharField:
+    """The identity pool id every job form starts with."""
+    return forms.CharField(
         label="Identity pool id",
         max_length=55,
         error_messages={"required": "Give the identity pool id (REGION:UUID)."},
         widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class _InputForm(forms.Form):
+    """A pool id, and the input either pasted or uploaded; `cleaned_data["text"]` is the input."""
+
+    upload_types: tuple[str, ...] = ("text/csv",)
+
+    pool_id = pool_id_field()
     text = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 60}))
     file = forms.FileField(required=False)
 
@@ -69,11 +74,7 @@ class JobFilterForm(forms.Form):
 class PruneForm(forms.Form):
     """A prune's pool and filter (all checked conditions must hold; at least one), and why."""
 
-    pool_id = forms.CharField(
-        label="Identity pool id",
-        max_length=55,
-        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
-    )
+    pool_id = pool_id_field()
     unauthenticated = forms.BooleanField(required=False, label="Unauthenticated: no linked logins (guests)")
     disabled = forms.BooleanField(required=False, label="Disabled (left without logins, e.g. by a merge)")
     modified_before = forms.DateField(
@@ -123,11 +124,7 @@ class PruneForm(forms.Form):
 class ScheduleForm(forms.Form):
     """A prune schedule: the pool, the filter (ages in days), the time, the unconfirmed limit."""
 
-    pool_id = forms.CharField(
-        label="Identity pool id",
-        max_length=55,
-        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
-    )
+    pool_id = pool_id_field()
     unauthenticated = forms.BooleanField(required=False, label="Unauthenticated (no linked logins)")
     disabled = forms.BooleanField(required=False, label="Disabled")
     modified_days = forms.IntegerField(

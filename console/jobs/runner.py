@@ -396,6 +396,12 @@ def finish_if_complete(job_id: int, *, now: datetime | None = None) -> str | Non
 # Running a chunk
 
 
+def backoff(retry: int, remaining: float) -> None:
+    """Sleep before retry number `retry` (0-based): exponential backoff with full jitter, at most `remaining`."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**retry)
+    time.sleep(min(random.uniform(0, ceiling), max(0.0, remaining)))  # noqa: S311 - jitter
+
+
 @dataclass
 class Attempt:
     """One claim being worked on: its time budget, lease renewal, and throttle counting."""
@@ -424,9 +430,7 @@ class Attempt:
             raise ClaimLost
 
     def pause(self, retry: int) -> None:
-        """Sleep before retry number `retry` (0-based): exponential backoff with full jitter."""
-        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**retry)
-        time.sleep(min(random.uniform(0, ceiling), max(0.0, self.remaining())))  # noqa: S311 - jitter
+        backoff(retry, self.remaining())
 
 
 class CallerWork(Protocol):

@@ -9,6 +9,8 @@ retried a bounded number of times; whatever still goes missing, the reconciler r
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -20,16 +22,22 @@ from . import export, membership, prune, runner, schedules, walk  # noqa: F401
 MAX_RETRIES = 5
 
 
-@shared_task(
-    bind=True,
-    name="console.jobs.run_chunk",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    ignore_result=True,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+def ledger_task(name: str) -> Callable[[Callable[..., Any]], Any]:
+    """A task that works on the ledger: acknowledged late, given back when its worker dies,
+    time-limited, retried a bounded number of times (by the task, on DatabaseError)."""
+    return shared_task(
+        bind=True,
+        name=name,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=MAX_RETRIES,
+        ignore_result=True,
+        time_limit=settings.CELERY_TASK_TIME_LIMIT,
+        soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    )
+
+
+@ledger_task("console.jobs.run_chunk")
 def run_chunk(self, job_id: int, number: int) -> bool:
     """Claim, run and commit chunk `number` of job `job_id`."""
     try:
@@ -39,16 +47,7 @@ def run_chunk(self, job_id: int, number: int) -> bool:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 
 
-@shared_task(
-    bind=True,
-    name="console.jobs.run_walk",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    ignore_result=True,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@ledger_task("console.jobs.run_walk")
 def run_walk(self, job_id: int) -> bool:
     """Claim the walk of job `job_id` (a prune or an export) and list the pool for a while."""
     try:
@@ -57,16 +56,7 @@ def run_walk(self, job_id: int) -> bool:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 
 
-@shared_task(
-    bind=True,
-    name="console.jobs.check_draft",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    ignore_result=True,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@ledger_task("console.jobs.check_draft")
 def check_draft(self, draft_id: int) -> str:
     """Check a delete draft's ids against its pool, from where the check stands (it re-sends itself)."""
     try:

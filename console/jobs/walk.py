@@ -23,7 +23,6 @@ The kinds register what one step does in WALKERS (prune.py, export.py).
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -80,8 +79,7 @@ class WalkClaim:
         renew(self)
 
     def pause(self, retry: int) -> None:
-        ceiling = min(runner.BACKOFF_CAP, runner.BACKOFF_BASE * 2**retry)
-        time.sleep(min(random.uniform(0, ceiling), max(0.0, self.remaining())))  # noqa: S311 - jitter
+        runner.backoff(retry, self.remaining())
 
 
 class StepResult:
