@@ -112,6 +112,9 @@ def _progress(job: Job, user: Any) -> dict[str, Any]:
         "eta": _duration(left / rate) if rate and left and job.is_active else None,
         "last_errors": list(errors[:LAST_ERRORS]),
         "may_cancel": has_perm(user, "run_jobs") and job.status in (Status.QUEUED, Status.RUNNING),
+        # A walk's position (prunes, exports): identities listed and pages so far.
+        "walk_listed": (job.cursor or {}).get("listed", (job.cursor or {}).get("written", 0)),
+        "walk_pages": (job.cursor or {}).get("pages", 0),
         "refreshed_at": now,
     }
 

@@ -192,6 +192,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"Nothing was started: {exc}") from None
         self.stdout.write(f"Started prune {job.pk}: it deletes at most {job.total} identities.")
+        self.stdout.write(str(job.pk))
 
     def _export(self, options: dict[str, Any]) -> None:
         user = _runner_user(options["user"])
