@@ -9,9 +9,9 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prune-only", action="store_true", help="only the prune benchmark")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    with tempfile.TemporaryDirectory(prefix="cognito-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cognito-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         database_url = _setup_django(workdir)
+        stack.enter_context(_bench_redis(workdir))
         report = Report()
         started = time.monotonic()
         if not args.prune_only:
@@ -86,6 +87,37 @@ def main(argv: list[str] | None = None) -> int:
         report.save()
     print(f"Written to {RESULTS.relative_to(ROOT)}")
     return 0
+
+
+BENCH_REDIS_DB = 14
+
+
+@contextmanager
+def _bench_redis(workdir: Path) -> Iterator[None]:
+    """The Redis the prune benchmark's workers share: REDIS_URL when set; else the machine's
+    Redis, database 14 (not the one `make run` uses); else an embedded one, stopped afterwards."""
+    from django.conf import settings
+
+    from console.localrun.redis import answers, local_redis_url, socket_url, start_embedded
+
+    if os.environ.get("REDIS_URL"):
+        yield
+        return
+    local = local_redis_url().rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
+    server = None
+    if answers(local):
+        url = local
+    else:
+        socket = workdir / "redis.sock"
+        server = start_embedded(socket)
+        url = socket_url(socket)
+    os.environ["REDIS_URL"] = settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+    try:
+        yield
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait(timeout=10)
 
 
 def _setup_django(workdir: Path) -> str:
