@@ -174,3 +174,9 @@ class ScheduleDeleteForm(forms.Form):
         error_messages={"required": "Say why: a ticket id or a sentence. It is kept in the audit trail."},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ScheduleListForm(forms.Form):
+    """The schedule list's pool filter, from the query string."""
+
+    pool = forms.CharField(required=False, max_length=64)

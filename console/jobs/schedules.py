@@ -268,7 +268,10 @@ def decide_finished(*, now: datetime | None = None) -> tuple[list[int], list[int
     )
     for pk in finished.values_list("pk", flat=True):
         with transaction.atomic():
-            dry_run = Job.objects.select_for_update().select_related("schedule__created_by").get(pk=pk)
+            # Only the job's row is locked (PostgreSQL refuses FOR UPDATE across the outer joins).
+            dry_run = (
+                Job.objects.select_for_update(of=("self",)).select_related("schedule__created_by").get(pk=pk)
+            )
             if DECISION in dry_run.params or dry_run.schedule is None:
                 continue
             schedule = dry_run.schedule

@@ -17,7 +17,7 @@ from console.accounts.roles import has_perm, permission_required
 from console.safeguards.reauth import recent_auth_required
 
 from . import schedules, setup
-from .forms import ScheduleDeleteForm, ScheduleForm
+from .forms import ScheduleDeleteForm, ScheduleForm, ScheduleListForm
 from .models import Job, PruneSchedule
 
 PAGE_SIZE = 25
@@ -52,7 +52,9 @@ def _initial(schedule: PruneSchedule) -> dict[str, Any]:
 @vary_on_headers("HX-Request")
 def schedule_list(request: HttpRequest) -> HttpResponse:
     """Every prune schedule (or one pool's), with its next run and its recent runs."""
-    pool = request.GET.get("pool", "").strip()[:64]
+    query = ScheduleListForm(request.GET)
+    # A bad filter (too long, a NUL character) is ignored: the page lists every schedule.
+    pool = query.cleaned_data["pool"].strip() if query.is_valid() else ""
     found = PruneSchedule.objects.all()
     if pool:
         found = found.filter(pool_id=pool)
