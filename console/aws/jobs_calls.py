@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from . import errors
 from .calls import call
@@ -24,6 +25,15 @@ from .clients import get_job_client
 def region_of(cognito_id: str) -> str:
     """The region an identity pool id or identity id names (`us-east-1:...`)."""
     return cognito_id.split(":", 1)[0]
+
+
+def _one_attempt(
+    region: str, operation: str, *, max_wait: float, reason: str = "", **params: object
+) -> dict[str, Any]:
+    """One call through the region's one-attempt job client, waiting at most `max_wait` in the limiter."""
+    return call(
+        region, operation, client=get_job_client(region), audit_reason=reason, max_wait=max_wait, **params
+    )
 
 
 @dataclass(frozen=True)
@@ -57,13 +67,8 @@ def delete_identities(
     region: str, identity_ids: Iterable[str], *, reason: str, max_wait: float
 ) -> tuple[Unprocessed, ...]:
     """DeleteIdentities (at most 60 ids, one attempt): the ids it left undeleted."""
-    answer = call(
-        region,
-        "delete_identities",
-        client=get_job_client(region),
-        audit_reason=reason,
-        max_wait=max_wait,
-        IdentityIdsToDelete=list(identity_ids),
+    answer = _one_attempt(
+        region, "delete_identities", reason=reason, max_wait=max_wait, IdentityIdsToDelete=list(identity_ids)
     )
     return tuple(
         Unprocessed(item.get("IdentityId", ""), item.get("ErrorCode", ""))
@@ -75,12 +80,10 @@ def merge_developer_users(
     pool_id: str, provider: str, source: str, destination: str, *, reason: str, max_wait: float
 ) -> str:
     """MergeDeveloperIdentities (one attempt): the destination's identity id, now holding both users."""
-    region = region_of(pool_id)
-    answer = call(
-        region,
+    answer = _one_attempt(
+        region_of(pool_id),
         "merge_developer_identities",
-        client=get_job_client(region),
-        audit_reason=reason,
+        reason=reason,
         max_wait=max_wait,
         SourceUserIdentifier=source,
         DestinationUserIdentifier=destination,
@@ -92,12 +95,10 @@ def merge_developer_users(
 
 def developer_user_identity(pool_id: str, user: str, *, max_wait: float) -> str | None:
     """LookupDeveloperIdentity (one attempt): the identity a developer user id belongs to, or None."""
-    region = region_of(pool_id)
     try:
-        answer = call(
-            region,
+        answer = _one_attempt(
+            region_of(pool_id),
             "lookup_developer_identity",
-            client=get_job_client(region),
             max_wait=max_wait,
             IdentityPoolId=pool_id,
             DeveloperUserIdentifier=user,
@@ -113,14 +114,11 @@ def developer_user_ids_page(
 ) -> tuple[tuple[str, ...], str | None]:
     """LookupDeveloperIdentity by IdentityId (60 a page, one attempt): the identity's developer
     user ids and the next page's token; none when the identity is gone (deleted since listed)."""
-    region = region_of(pool_id)
     params: dict[str, object] = {"IdentityPoolId": pool_id, "IdentityId": identity_id, "MaxResults": 60}
     if next_token:
         params["NextToken"] = next_token
     try:
-        answer = call(
-            region, "lookup_developer_identity", client=get_job_client(region), max_wait=max_wait, **params
-        )
+        answer = _one_attempt(region_of(pool_id), "lookup_developer_identity", max_wait=max_wait, **params)
     except errors.NotFound:
         return (), None
     return tuple(answer.get("DeveloperUserIdentifierList") or ()), answer.get("NextToken") or None
@@ -140,11 +138,10 @@ def list_identities_page(
     pool_id: str, next_token: str | None, *, hide_disabled: bool = False, max_wait: float
 ) -> tuple[tuple[Listed, ...], str | None]:
     """ListIdentities (60 a page, one attempt): the page's identities and the next page's token."""
-    region = region_of(pool_id)
     params: dict[str, object] = {"IdentityPoolId": pool_id, "MaxResults": 60, "HideDisabled": hide_disabled}
     if next_token:
         params["NextToken"] = next_token
-    answer = call(region, "list_identities", client=get_job_client(region), max_wait=max_wait, **params)
+    answer = _one_attempt(region_of(pool_id), "list_identities", max_wait=max_wait, **params)
     page = tuple(
         Listed(
             item.get("IdentityId", ""),
@@ -174,12 +171,10 @@ def pool_membership(pool_id: str, identity_id: str, *, max_wait: float) -> Membe
     identity here). AccessDeniedException and every other error are raised: they say nothing
     about the identity.
     """
-    region = region_of(pool_id)
     try:
-        answer = call(
-            region,
+        answer = _one_attempt(
+            region_of(pool_id),
             "lookup_developer_identity",
-            client=get_job_client(region),
             max_wait=max_wait,
             IdentityPoolId=pool_id,
             IdentityId=identity_id,
@@ -202,15 +197,8 @@ def pool_membership(pool_id: str, identity_id: str, *, max_wait: float) -> Membe
 
 def identity_exists(identity_id: str, *, max_wait: float) -> bool:
     """DescribeIdentity (one attempt): whether the identity exists (in whichever pool)."""
-    region = region_of(identity_id)
     try:
-        call(
-            region,
-            "describe_identity",
-            client=get_job_client(region),
-            max_wait=max_wait,
-            IdentityId=identity_id,
-        )
+        _one_attempt(region_of(identity_id), "describe_identity", max_wait=max_wait, IdentityId=identity_id)
     except errors.NotFound:
         return False
     return True
