@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import math
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -46,16 +45,13 @@ from django.utils import timezone
 from console.aws import errors, jobs_calls
 from console.identities.parallel import fan_out
 
+from . import runner
 from .models import DRAFT_LIFETIME, CheckStatus, Draft
 
 logger = logging.getLogger(__name__)
 
 # Ids checked between two commits: the page's progress moves by this much.
 CHECK_BATCH = 20
-# Endpoint failures (5xx, timeouts) retried per call before the check stops.
-TRANSIENT_RETRIES = 3
-BACKOFF_BASE = 0.25
-BACKOFF_CAP = 5.0
 # The longest one call may queue in the limiter when the check has no time limit (the command).
 MAX_WAIT = 60.0
 # Refusals named one by one (by a page, by the command) before "and N more".
@@ -125,9 +121,7 @@ class Clock:
         return counted
 
     def pause(self, retry: int) -> None:
-        """Sleep before retry number `retry` (0-based): exponential backoff with full jitter."""
-        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**retry)
-        time.sleep(min(random.uniform(0, ceiling), max(0.0, self.remaining())))  # noqa: S311 - jitter
+        runner.backoff(retry, self.remaining())
 
 
 def _call(clock: Clock, function: Callable[..., Any], *args: Any) -> Any:
@@ -149,7 +143,8 @@ def _call(clock: Clock, function: Callable[..., Any], *args: Any) -> Any:
             clock.pause(throttles)
             throttles += 1
         except errors.Unavailable:
-            if transient >= TRANSIENT_RETRIES:
+            # Endpoint failures (5xx, timeouts): a few retries, as a chunk's, then the check stops.
+            if transient >= runner.TRANSIENT_RETRIES:
                 raise
             clock.pause(transient)
             transient += 1

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -42,7 +42,6 @@ from django.utils import timezone
 from console.audit.record import audit_actor, record_console_action
 from console.aws import errors, jobs_calls
 
-from . import membership
 from .models import (
     ACTIVE,
     TERMINAL_CHUNK,
@@ -55,6 +54,9 @@ from .models import (
     Status,
     WalkState,
 )
+
+if TYPE_CHECKING:
+    from .membership import SendCheck
 
 logger = logging.getLogger(__name__)
 
@@ -631,7 +633,7 @@ class Reconciled:
 
 
 def reconcile(
-    *, now: datetime | None = None, send: Send | None = None, send_check: membership.SendCheck | None = None
+    *, now: datetime | None = None, send: Send | None = None, send_check: SendCheck | None = None
 ) -> Reconciled:
     """Take back expired leases, re-send lost messages, refill windows, finish complete jobs.
 
@@ -639,7 +641,8 @@ def reconcile(
     membership checks that stopped moving, and forgets drafts kept long enough
     (console/jobs/membership.py).
     """
-    from . import walk
+    # Imported here: both build on this module.
+    from . import membership, walk
 
     now = now or timezone.now()
     taken_back, given_up = _take_back_expired_leases(now)
