@@ -26,7 +26,8 @@ except ValueError:
 """
 
 
-def _run(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(tmp_path, script: str = SCRIPT, **env: str) -> subprocess.CompletedProcess[str]:
+    """`script` in a fresh process with production-like settings plus `env`."""
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
@@ -39,7 +40,7 @@ def _run(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
         **env,
     }
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script],
         env=environment,
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -94,25 +95,8 @@ logging.getLogger("celery.apps.worker").info("probe@host ready.")
 
 
 def test_celery_workers_log_json_lines_too(tmp_path):
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "console.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", WORKER_SCRIPT],
-        env=environment,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _run(tmp_path, WORKER_SCRIPT, DEBUG="false")
 
-    assert result.returncode == 0, result.stderr
     (line,) = [json.loads(text) for text in result.stderr.splitlines()]
     assert (line["logger"], line["message"], line["request_id"]) == (
         "celery.apps.worker",
