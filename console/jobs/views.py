@@ -103,6 +103,7 @@ def _progress(job: Job, user: Any) -> dict[str, Any]:
     elapsed = ((job.finished_at or now) - job.started_at).total_seconds() if job.started_at else 0.0
     rate = job.processed / elapsed if elapsed > 0 and job.processed else None
     left = job.total - job.processed
+    cursor = job.cursor or {}
     errors = Item.objects.filter(job=job, outcome=Outcome.FAILED).order_by("-finished_at", "-id")
     return {
         "job": job,
@@ -113,8 +114,9 @@ def _progress(job: Job, user: Any) -> dict[str, Any]:
         "last_errors": list(errors[:LAST_ERRORS]),
         "may_cancel": has_perm(user, "run_jobs") and job.status in (Status.QUEUED, Status.RUNNING),
         # A walk's position (prunes, exports): identities listed and pages so far.
-        "walk_listed": (job.cursor or {}).get("listed", (job.cursor or {}).get("written", 0)),
-        "walk_pages": (job.cursor or {}).get("pages", 0),
+        # (an export counts what it wrote: every identity it listed)
+        "walk_listed": cursor.get("listed", cursor.get("written", 0)),
+        "walk_pages": cursor.get("pages", 0),
         "refreshed_at": now,
     }
 
