@@ -61,7 +61,7 @@ def test_an_unexpected_failure_gets_the_500_page_with_the_request_id(admin, monk
     def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr("console.pools.views.list_pools_page", broken)
+    monkeypatch.setattr("console.pools.views.listing.list_pools_page", broken)
     client = Client(raise_request_exception=False)
     client.force_login(admin)
 

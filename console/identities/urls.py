@@ -1,15 +1,15 @@
 from django.urls import path
 
-from . import actions, registration, tester, views
+from .views import actions, browser, identity, lookup, registration, tester
 
 app_name = "identities"
 urlpatterns = [
-    path("pools/<str:pool_id>/identities/", views.browser, name="browser"),
+    path("pools/<str:pool_id>/identities/", browser.browser, name="browser"),
     path(
         "pools/<str:pool_id>/developer-users/new", registration.register_developer, name="register_developer"
     ),
     path("pools/<str:pool_id>/sign-in-test", tester.signin_tester, name="signin_tester"),
-    path("identities/<str:identity_id>/", views.detail, name="detail"),
+    path("identities/<str:identity_id>/", identity.detail, name="detail"),
     path(
         "identities/<str:identity_id>/unlink-developer-user",
         actions.unlink_developer_user,
@@ -18,5 +18,5 @@ urlpatterns = [
     path("identities/<str:identity_id>/unlink-login", actions.unlink_login, name="unlink_login"),
     path("identities/<str:identity_id>/merge", actions.merge, name="merge"),
     path("identities/<str:identity_id>/delete", actions.delete, name="delete"),
-    path("lookup/", views.lookup_view, name="lookup"),
+    path("lookup/", lookup.lookup_view, name="lookup"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import delete, edit, principal_tags, roles, tags, tester, views
+from .views import delete, detail, edit, listing, principal_tags, roles, tags, tester
 
 
 class PoolIdConverter:
@@ -30,10 +30,10 @@ register_converter(RegionConverter, "region")
 
 app_name = "pools"
 urlpatterns = [
-    path("", views.pool_list, name="list"),
-    path("pools/regions/<region:region>/", views.region_pools, name="region"),
+    path("", listing.pool_list, name="list"),
+    path("pools/regions/<region:region>/", listing.region_pools, name="region"),
     path("pools/new", edit.pool_new, name="new"),
-    path("pools/<pool_id:pool_id>/", views.pool_detail, name="detail"),
+    path("pools/<pool_id:pool_id>/", detail.pool_detail, name="detail"),
     path("pools/<pool_id:pool_id>/edit", edit.pool_edit, name="edit"),
     path("pools/<pool_id:pool_id>/delete", delete.pool_delete, name="delete"),
     path("pools/<pool_id:pool_id>/roles", roles.pool_roles, name="roles"),

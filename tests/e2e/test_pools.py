@@ -8,7 +8,7 @@ import socket
 import pytest
 from playwright.sync_api import expect
 
-from console.pools.views import PAGE_SIZE
+from console.pools.views.listing import PAGE_SIZE
 from tests.cognito import create_pools
 
 pytestmark = pytest.mark.e2e

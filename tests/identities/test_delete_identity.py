@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from console.audit.models import AuditEvent
-from console.identities.actions import DELETE_ONE
+from console.identities.views.actions import DELETE_ONE
 from console.safeguards.reauth import PASSWORD_AT
 from tests.cognito import aws_error
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from console.audit.actor import audit_actor
 from console.aws import identities as gateway
 from console.aws.errors import Conflict
-from console.identities.views import DEVELOPER_USERS_PAGE
+from console.identities.views.identity import DEVELOPER_USERS_PAGE
 from tests.cognito import DEVELOPER, GOOGLE, id_token
 from tests.xss import PAYLOADS, assert_rendered_as_text
 

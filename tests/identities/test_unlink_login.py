@@ -135,7 +135,7 @@ def test_the_token_is_hidden_from_error_reports(viewer, pool_id, linked, rf):
     # Django's error reports (and its debug page) show POST data; this field is masked there.
     from django.core.exceptions import PermissionDenied
 
-    from console.identities.actions import unlink_login
+    from console.identities.views.actions import unlink_login
 
     identity, google = linked
     request = rf.post(url(identity), {"pool": pool_id, "proof_token": google})

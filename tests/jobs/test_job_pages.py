@@ -9,8 +9,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from console.jobs import runner, views
+from console.jobs import runner
 from console.jobs.models import Job, Kind, Status
+from console.jobs.views import jobs as views
 
 from .conftest import drive, guest_identities, targets_of
 

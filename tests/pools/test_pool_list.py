@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from console.pools.views import PAGE_SIZE
+from console.pools.views.listing import PAGE_SIZE
 from tests.cognito import create_pools
 
 # Nothing these pages log (at DEBUG) may hold a credential or the password typed.
@@ -290,7 +290,7 @@ def test_the_name_filter_finds_pools_on_every_page_it_walks(as_viewer, region):
 
 
 def test_a_search_stopped_at_its_page_bound_offers_to_search_further(as_viewer, region, monkeypatch):
-    monkeypatch.setattr("console.pools.views.SEARCH_PAGES", 1)
+    monkeypatch.setattr("console.pools.views.listing.SEARCH_PAGES", 1)
     create_pools(
         region, [f"shop-{number:03d}" if number % 30 == 0 else f"pool-{number:03d}" for number in range(70)]
     )
@@ -317,7 +317,7 @@ def test_a_search_that_finds_nothing_says_where_it_looked(as_viewer, region):
 
 
 def test_an_htmx_search_further_gets_only_the_table(as_viewer, region, monkeypatch):
-    monkeypatch.setattr("console.pools.views.SEARCH_PAGES", 1)
+    monkeypatch.setattr("console.pools.views.listing.SEARCH_PAGES", 1)
     create_pools(region, [f"shop-{number:03d}" for number in range(61)])
     further = _next_link(as_viewer.get(POOLS, {"q": "shop"}).content.decode())
 

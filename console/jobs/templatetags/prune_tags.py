@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from console.jobs.models import Kind
-from console.jobs.views_prune import part_context, reauth_needed
+from console.jobs.views.prune import part_context, reauth_needed
 
 register = template.Library()
 

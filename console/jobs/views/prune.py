@@ -18,9 +18,10 @@ from console.accounts.roles import has_perm, permission_required
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import password_entered_recently, recent_auth_required
 
-from . import prune, setup, views
-from .forms import PruneForm
-from .models import Job, Kind, Status
+from .. import prune, setup
+from ..forms import PruneForm
+from ..models import Job, Kind, Status
+from .jobs import progress_context
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -104,7 +105,7 @@ def prune_run(request: HttpRequest, job_id: int) -> HttpResponse:
             return redirect("jobs:detail", job_id=dry_run.pk)
         messages.success(request, f"Prune {job.pk} started: it deletes at most {dry_run.total} identities.")
         return redirect("jobs:detail", job_id=job.pk)
-    context = views._progress(dry_run, request.user)
+    context = progress_context(dry_run, request.user)
     context["prune_form"] = form
     return render(request, "jobs/detail.html", context, status=400)
 

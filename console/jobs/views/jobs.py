@@ -23,9 +23,9 @@ from console.aws import errors, limiter
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from . import membership, runner, setup
-from .forms import DeleteInputForm, JobFilterForm, MergeInputForm
-from .models import DRAFT_LIFETIME, CheckStatus, Draft, Item, Job, Kind, Outcome, Status
+from .. import membership, runner, setup
+from ..forms import DeleteInputForm, JobFilterForm, MergeInputForm
+from ..models import DRAFT_LIFETIME, CheckStatus, Draft, Item, Job, Kind, Outcome, Status
 
 PAGE_SIZE = 25
 LAST_ERRORS = 10
@@ -97,7 +97,7 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
-def _progress(job: Job, user: Any) -> dict[str, Any]:
+def progress_context(job: Job, user: Any) -> dict[str, Any]:
     """What the progress fragment shows: counts, percentage, rate, ETA, last errors."""
     now = timezone.now()
     elapsed = ((job.finished_at or now) - job.started_at).total_seconds() if job.started_at else 0.0
@@ -126,7 +126,7 @@ def _progress(job: Job, user: Any) -> dict[str, Any]:
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job: what it does, its live progress, the last errors, Cancel, and its results."""
     job = get_object_or_404(Job, pk=job_id)
-    return render(request, "jobs/detail.html", _progress(job, request.user))
+    return render(request, "jobs/detail.html", progress_context(job, request.user))
 
 
 @require_safe
@@ -137,7 +137,7 @@ def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=job_id)
     if not request.htmx:
         return redirect("jobs:detail", job_id=job.pk)
-    response = render(request, "jobs/detail.html#progress", _progress(job, request.user))
+    response = render(request, "jobs/detail.html#progress", progress_context(job, request.user))
     if not job.is_active:
         response.status_code = 286
     return response

@@ -28,9 +28,9 @@ from console.aws.errors import CognitoError, NotFound, Throttled, Unavailable
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from . import lookup
-from .forms import MergeForm, ReasonForm, UnlinkLoginForm, merge_confirmation_text
-from .views import identity_url, valid_cognito_id
+from .. import lookup
+from ..forms import MergeForm, ReasonForm, UnlinkLoginForm, merge_confirmation_text
+from ..links import identity_url, valid_cognito_id
 
 DELETE_ONE = "DELETE 1 IDENTITY"
 

@@ -14,9 +14,9 @@ from console.accounts.roles import permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
 
-from . import signin
-from .forms import SignInTestForm
-from .views import valid_cognito_id
+from .. import signin
+from ..forms import SignInTestForm
+from ..links import valid_cognito_id
 
 TEMPLATE = "identities/signin_tester.html"
 

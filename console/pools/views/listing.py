@@ -1,4 +1,4 @@
-"""Pool pages: the list (one region or all of them) and the pool page with its sections."""
+"""The pool list: one region's pools, or every region's."""
 
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import list_pools_page, search_pools
 
-from . import sections
-from .access import gateway_error_page, pool_page, region_problem
+from ..access import region_problem
 
 PAGE_SIZE = 25
 SEARCH_PAGES = 10  # ListIdentityPools pages (of 60) one name search walks per request
@@ -94,24 +93,3 @@ def region_pools(request: HttpRequest, region: str) -> HttpResponse:
         )
     context = _results(region, query, None, 0)
     return render(request, "pools/_region.html", context)
-
-
-@require_safe
-@permission_required("view_console")
-@pool_page
-@vary_on_headers("HX-Request")
-def pool_detail(request: HttpRequest, pool_id: str) -> HttpResponse:
-    """The pool page: settings, roles and mappings, principal-tag maps, tags, the role tester."""
-    section = request.GET.get("section", "")
-    if request.htmx and section in sections.SECTIONS:
-        # One section again (after "Cancel" in an in-place edit), without the others' calls.
-        context = sections.section_context(request, pool_id, section)
-        if "error" in context:
-            return gateway_error_page(
-                request, pool_id, context["error"], section_id=f"section-{section.replace('_', '-')}"
-            )
-        return render(request, f"pools/detail.html#{section}", context)
-    context = sections.page_context(request, pool_id)
-    if "error" in context:
-        return gateway_error_page(request, pool_id, context["error"])
-    return render(request, "pools/detail.html", context)

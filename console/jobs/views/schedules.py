@@ -16,9 +16,9 @@ from django.views.decorators.vary import vary_on_headers
 from console.accounts.roles import has_perm, permission_required
 from console.safeguards.reauth import recent_auth_required
 
-from . import schedules, setup
-from .forms import ScheduleDeleteForm, ScheduleForm, ScheduleListForm
-from .models import Job, PruneSchedule
+from .. import schedules, setup
+from ..forms import ScheduleDeleteForm, ScheduleForm, ScheduleListForm
+from ..models import Job, PruneSchedule
 
 PAGE_SIZE = 25
 RECENT_RUNS = 3

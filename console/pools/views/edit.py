@@ -27,11 +27,11 @@ from console.aws import errors as aws_errors
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
 from console.identities.lookup import forget_catalog
 
-from . import changes, sections
-from .access import back_to_pool, from_pool_page, gateway_error_page, pool_page
-from .forms import PoolEditor
-from .rows import RowAction
-from .sealing import seal, unseal
+from .. import changes, sections
+from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..forms import PoolEditor
+from ..rows import RowAction
+from ..sealing import seal, unseal
 
 SECTION_ID = "section-settings"
 EXPIRED = "The form had expired or was altered on the way; it now shows the pool as it is."

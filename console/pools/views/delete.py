@@ -16,7 +16,7 @@ from console.identities.lookup import forget_catalog
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from .access import gateway_error_page, pool_page
+from ..access import gateway_error_page, pool_page
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

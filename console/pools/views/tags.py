@@ -15,11 +15,11 @@ from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, change_tags, describe_pool, list_tags
 
-from . import sections
-from .access import back_to_pool, from_pool_page, gateway_error_page, pool_page
-from .forms import TagRow
-from .rows import RowAction, RowGroup, read_rows
-from .sealing import seal, unseal
+from .. import sections
+from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..forms import TagRow
+from ..rows import RowAction, RowGroup, read_rows
+from ..sealing import seal, unseal
 
 SECTION_ID = "section-tags"
 

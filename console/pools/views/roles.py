@@ -22,12 +22,12 @@ from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PoolRoles, describe_pool, get_roles, set_roles
 
-from . import changes, sections
-from .access import back_to_pool, from_pool_page, gateway_error_page, pool_page
-from .providers import configured_providers, mapping_keys
-from .roles_forms import RolesEditor
-from .rows import RowAction
-from .sealing import seal, unseal
+from .. import changes, sections
+from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..providers import configured_providers, mapping_keys
+from ..roles_forms import RolesEditor
+from ..rows import RowAction
+from ..sealing import seal, unseal
 
 SECTION_ID = "section-roles"
 EXPIRED = "The form had expired or was altered on the way; it now shows the roles as they are."

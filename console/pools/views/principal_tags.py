@@ -15,11 +15,11 @@ from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PrincipalTagMap, describe_pool, get_principal_tags, set_principal_tags
 
-from . import sections
-from .access import back_to_pool, from_pool_page, gateway_error_page, pool_page
-from .fields import ConsoleForm, ModelText
-from .providers import Provider, configured_providers
-from .rows import RowAction, RowGroup, read_rows
+from .. import sections
+from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..fields import ConsoleForm, ModelText
+from ..providers import Provider, configured_providers
+from ..rows import RowAction, RowGroup, read_rows
 
 SECTION_ID = "section-principal-tags"
 INACTIVE, DEFAULTS, CUSTOM = "inactive", "defaults", "custom"

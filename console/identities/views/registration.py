@@ -20,9 +20,9 @@ from console.accounts.roles import permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
 
-from . import tokens
-from .forms import DeveloperRegistrationForm
-from .views import valid_cognito_id
+from .. import tokens
+from ..forms import DeveloperRegistrationForm
+from ..links import valid_cognito_id
 
 TEMPLATE = "identities/register_developer.html"
 

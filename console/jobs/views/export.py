@@ -21,8 +21,8 @@ from console.accounts.roles import permission_required
 from console.audit.record import record_console_action
 from console.safeguards.forms import REASON_MAX_LENGTH
 
-from . import export
-from .models import Job, Kind, Status
+from .. import export
+from ..models import Job, Kind, Status
 
 
 class ExportForm(forms.Form):

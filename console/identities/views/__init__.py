@@ -1,0 +1,1 @@
+"""The identities app's pages, one module per screen."""

@@ -1,0 +1,118 @@
+"""The identity browser: a pool's identities, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from console.accounts.roles import has_perm, permission_required
+from console.aws import identities as gateway
+from console.aws.errors import CognitoError, NotFound
+
+from .. import paging
+from ..links import valid_cognito_id
+
+PAGE_SIZES = (10, 25, 60)
+DEFAULT_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class BrowserState:
+    """Everything the browser's URL says: page size, HideDisabled, position, selection."""
+
+    size: int = DEFAULT_PAGE_SIZE
+    hide: bool = False
+    token: str | None = None
+    back: str | None = None
+    select_page: bool = False
+
+    @classmethod
+    def of(cls, query: Any) -> BrowserState:
+        size = query.get("size", "")
+        return cls(
+            size=int(size) if size in {str(choice) for choice in PAGE_SIZES} else DEFAULT_PAGE_SIZE,
+            hide=query.get("hide") == "1",
+            token=query.get("token") or None,
+            back=query.get("back") or None,
+            select_page=query.get("select") == "page",
+        )
+
+    def url(self, **changes: Any) -> str:
+        """This listing's URL (query string) with `changes`; defaults are left out."""
+        state = replace(self, **changes)
+        params = {
+            "size": state.size if state.size != DEFAULT_PAGE_SIZE else None,
+            "hide": "1" if state.hide else None,
+            "token": state.token,
+            "back": state.back,
+            "select": "page" if state.select_page else None,
+        }
+        return "?" + urlencode({name: value for name, value in params.items() if value})
+
+    def at(self, query: dict[str, str] | None) -> str | None:
+        """The URL of another page of the same listing (a paging.*_query result)."""
+        if query is None:
+            return None
+        return self.url(token=query.get("token"), back=query.get("back"), select_page=False)
+
+
+def _browser_context(pool_id: str, state: BrowserState) -> dict[str, Any]:
+    listing = paging.listing_key(pool_id, state.size, state.hide)
+    position = paging.locate(listing, state.token, state.back)
+    page = gateway.list_identities_page(pool_id, state.size, state.token, hide_disabled=state.hide)
+    next_query = paging.next_query(listing, position, page.next_token) if page.next_token else None
+    previous = state.at(paging.previous_query(position))
+    first = state.at({}) if state.token else None
+    return {
+        "page": page,
+        "position": position,
+        "first_url": first if first != previous else None,
+        "prev_url": previous,
+        "next_url": state.at(next_query),
+        "select_url": state.url(select_page=True),
+        "clear_url": state.url(select_page=False),
+    }
+
+
+def _bulk_delete_url() -> str | None:
+    # The jobs app builds the bulk-delete job; until it exists, the selection has nowhere to go.
+    try:
+        return reverse("jobs:new_delete")
+    except NoReverseMatch:
+        return None
+
+
+@require_safe
+@permission_required("view_console")
+# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
+@vary_on_headers("HX-Request")
+def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
+    """A pool's identities, a page at a time; every page has its own URL."""
+    pool_id = valid_cognito_id(pool_id)
+    state = BrowserState.of(request.GET)
+    context: dict[str, Any] = {
+        "pool_id": pool_id,
+        "state": state,
+        "page_sizes": PAGE_SIZES,
+        "selectable": has_perm(request.user, "run_jobs"),
+        "bulk_delete_url": _bulk_delete_url(),
+    }
+    try:
+        context.update(_browser_context(pool_id, state))
+    except CognitoError as exc:
+        context["error"] = exc
+    if request.htmx:
+        return render(request, "identities/browser.html#table", context)
+    try:
+        context["pool"] = gateway.pool_facts(pool_id)
+    except CognitoError:
+        pass  # only the heading misses the pool's name; the listing says what is wrong, if anything
+    status = 404 if isinstance(context.get("error"), NotFound) else 200
+    return render(request, "identities/browser.html", context, status=status)

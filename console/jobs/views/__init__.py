@@ -1,0 +1,1 @@
+"""The jobs app's pages, one module per screen."""

@@ -1,0 +1,1 @@
+"""The pools app's pages, one module per screen."""
