@@ -17,6 +17,8 @@ import yaml
 from django.conf import settings
 from django.core.management import get_commands
 
+from tests.gunicorn_server import production_env, serving
+
 ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict] = COMPOSE["services"]
@@ -332,3 +334,30 @@ def test_gunicorn_with_the_config_serves_production_settings_and_passes_the_heal
         server.terminate()
         server.wait(timeout=30)
         server.stderr.close()
+
+
+def _get_claiming_https(server, path: str) -> tuple[int, str | None]:
+    connection = server.connection()
+    try:
+        connection.request("GET", path, headers={"Host": "console.example.com", "X-Forwarded-Proto": "https"})
+        response = connection.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def test_gunicorn_without_a_trusted_proxy_lets_no_local_sender_claim_https(tmp_path):
+    # TRUSTED_PROXY_COUNT=0: the request comes from 127.0.0.1, which gunicorn's own default
+    # (forwarded_allow_ips) would believe, skipping Django's HTTPS redirect.
+    with serving(production_env(tmp_path, TRUSTED_PROXY_COUNT="0")) as server:
+        status, location = _get_claiming_https(server, "/accounts/logout/")
+
+    assert (status, location) == (301, "https://console.example.com/accounts/logout/")
+
+
+def test_gunicorn_behind_a_trusted_proxy_takes_its_https_header(tmp_path):
+    with serving(production_env(tmp_path, TRUSTED_PROXY_COUNT="1")) as server:
+        answer = _get_claiming_https(server, "/accounts/logout/")
+
+    # Taken as HTTPS, so no redirect to it: the page itself wants a sign-in.
+    assert answer == (302, "/accounts/login/?next=/accounts/logout/")
