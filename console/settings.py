@@ -129,12 +129,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every log line and every answer (error pages included) carries the id.
     "console.requestid.RequestIdMiddleware",
+    # Refuses a body too large (413) or without a length (411) from its headers alone, before
+    # anything below reads it (console/safeguards/requestbody.py).
+    "console.safeguards.requestbody.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An anonymous upload goes to the login page unread: CsrfViewMiddleware reads the body in its
+    # process_view, which runs only after every middleware's __call__, this one's included.
+    "console.safeguards.requestbody.AnonymousBodyMiddleware",
     # Makes the signed-in user and client IP the actor of audit events.
     "console.audit.actor.AuditActorMiddleware",
     # Every URL's access rule, from console/accounts/permissions.py (replaces LoginRequiredMiddleware).
@@ -349,14 +355,22 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner from every process
 
 # Request size: form posts are small. Uploaded files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE
-# (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file); validate_upload in
-# console/safeguards/uploads.py refuses any over UPLOAD_MAX_BYTES. Cap the whole request at the
-# reverse proxy too.
+# (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file, in TMPDIR);
+# validate_upload in console/safeguards/uploads.py refuses any over UPLOAD_MAX_BYTES.
+# Cap the whole request at the reverse proxy too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# A request whose Content-Length is above UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE gets 413
+# unread, and an anonymous upload the login page (console/safeguards/requestbody.py); of a
+# signed-in user's file, the handlers after the first keep at most UPLOAD_MAX_BYTES + 1 bytes.
+FILE_UPLOAD_HANDLERS = [
+    "console.safeguards.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

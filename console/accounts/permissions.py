@@ -147,21 +147,25 @@ class PermissionMatrixMiddleware(LoginRequiredMiddleware):
         raise PermissionDenied(denied_message(needed))
 
     def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
-        """Send an anonymous user (or one whose session just ended) to the login page.
+        return send_to_login(request)
 
-        `next` is the page the user was on, never the URL of a fragment or of a POST: an
-        htmx request names its page in HX-Current-URL, a form post in its Referer. A POST
-        is not replayed after signing in; `unsaved=1` makes the login page say so.
-        """
-        unsaved = request.method not in ("GET", "HEAD", "OPTIONS")
-        params = {"next": _page_to_return_to(request, unsaved)}
-        if unsaved:
-            params["unsaved"] = "1"
-        url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(params, safe='/')}"
-        if getattr(request, "htmx", False):
-            # Load the login page as a page, not as a fragment swapped into this one.
-            return HttpResponseClientRedirect(url)
-        return redirect(url)
+
+def send_to_login(request: HttpRequest) -> HttpResponse:
+    """Send an anonymous user (or one whose session just ended) to the login page.
+
+    `next` is the page the user was on, never the URL of a fragment or of a POST: an
+    htmx request names its page in HX-Current-URL, a form post in its Referer. A POST
+    is not replayed after signing in; `unsaved=1` makes the login page say so.
+    """
+    unsaved = request.method not in ("GET", "HEAD", "OPTIONS")
+    params = {"next": _page_to_return_to(request, unsaved)}
+    if unsaved:
+        params["unsaved"] = "1"
+    url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(params, safe='/')}"
+    if getattr(request, "htmx", False):
+        # Load the login page as a page, not as a fragment swapped into this one.
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def _page_to_return_to(request: HttpRequest, unsaved: bool) -> str:
