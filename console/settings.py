@@ -195,6 +195,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _name = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test-{_name.name}"))}
 
+# On PostgreSQL, the owner of the tables, which `manage.py migrate` (and the image's entrypoint)
+# connect as when set; DATABASE_URL is then a role that owns nothing, granted by migrate what the
+# app needs: read and append on the audit trail, never UPDATE, DELETE or TRUNCATE
+# (console/audit/grants.py, README "Deploy").
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "").strip()
+
 # Audit events are written on a connection of their own to the same database
 # (console/audit/record.py), so that no rollback of the caller's transaction removes them.
 # In tests it mirrors "default": it reaches the test database, never the real one.

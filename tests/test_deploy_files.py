@@ -269,6 +269,22 @@ def test_the_entrypoint_starts_web_when_given_no_command(fake_bin):
     assert _entrypoint(fake_bin)[0] == "python manage.py migrate --noinput"
 
 
+def test_the_entrypoint_migrates_as_the_owner_and_serves_without_its_credentials(tmp_path):
+    log = tmp_path / "calls"
+    for program in ("python", "gunicorn"):
+        script = tmp_path / program
+        script.write_text(f'#!/bin/sh\necho "{program} owner=${{MIGRATE_DATABASE_URL:-none}}" >> "{log}"\n')
+        script.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MIGRATE_DATABASE_URL": "postgres://owner:pw@db/console"}
+
+    subprocess.run([str(ENTRYPOINT), "web"], cwd=ROOT, env=env, check=True, timeout=30)
+
+    assert log.read_text().splitlines() == [
+        "python owner=postgres://owner:pw@db/console",
+        "gunicorn owner=none",
+    ]
+
+
 def test_the_entrypoint_runs_a_worker_without_migrating(fake_bin):
     calls = _entrypoint(fake_bin, "celery", "-A", "console", "worker")
     assert calls == ["celery -A console worker"]

@@ -311,3 +311,13 @@ def test_under_debug_a_django_warning_is_logged_once(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("probe-line-42") == 1
     assert "WARNING django.request [-]: probe-line-42" in result.stderr
+
+
+def test_migrating_as_another_role_is_for_postgresql_only(tmp_path):
+    env = _production_env(tmp_path, MIGRATE_DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+
+    result = _manage(tmp_path, "migrate", "--noinput", **env)
+
+    assert result.returncode != 0
+    assert "MIGRATE_DATABASE_URL is for PostgreSQL" in result.stderr
+    assert "Applying" not in result.stdout
