@@ -26,6 +26,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: export DEBUG ?= true
+run: export AWS_REGIONS ?= us-east-1,eu-west-1
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
