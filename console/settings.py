@@ -1,7 +1,7 @@
 """Settings for the Cognito Identity Console.
 
-Every deploy-time value comes from the environment (listed in the README's
-configuration table) and has a safe default for development.
+Every deploy-time value comes from the environment (listed in
+docs/configuration.md) and has a safe default for development.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
-# Bulk jobs (console/jobs, README "Bulk jobs"). The ledger in the database is the truth; the
+# Bulk jobs (console/jobs, docs/jobs.md). The ledger in the database is the truth; the
 # broker only carries "run chunk n of job j" messages, and the reconciler (Celery beat, every
 # JOB_RECONCILE_SECONDS) re-sends what a dead worker or a restarted Redis lost.
 JOB_CHUNK_TIME_LIMIT = env_int("JOB_CHUNK_TIME_LIMIT", 120, minimum=2)
