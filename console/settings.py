@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view whose Cognito call is throttled answers 429 with a page that retries itself.
+    "console.errorpages.ThrottledMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -296,10 +298,12 @@ EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 # The gateway's shared rate limiter (console/aws/limiter.py): a token bucket in Redis per
 # endpoint, region and operation, so every process together stays under the account's quota.
 # COGNITO_RATE_LIMITS="DeleteIdentities=8,ListIdentities=5" replaces the defaults (requests
-# per second); a page waits at most COGNITO_RATE_LIMIT_WAIT seconds for its turn.
+# per second); a page waits at most COGNITO_RATE_LIMIT_WAIT seconds for its turn, then answers
+# at once with a page that retries itself (console/errorpages.py), so no web thread is held
+# queueing for the quota.
 COGNITO_RATE_LIMITER = env_bool("COGNITO_RATE_LIMITER", True)
 COGNITO_RATE_LIMITS = env_rates("COGNITO_RATE_LIMITS")
-COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 5)
+COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 1)
 # Identity lookups ask every pool with a developer provider, and a bulk delete's pool check asks
 # about every id: at most this many calls at once.
 LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)

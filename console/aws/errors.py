@@ -76,6 +76,10 @@ class RateLimited(Throttled):
 
     default_code = "ConsoleRateLimited"
 
+    def __init__(self, message: str, *, retry_after: float = 1.0, **kwargs: str) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds until the turn it would have waited for
+
 
 class Unavailable(CognitoError):
     """The endpoint could not be reached, or answered with a server error."""

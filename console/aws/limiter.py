@@ -200,6 +200,7 @@ def _limited(region: str, operation: str, per_second: float, wait: float) -> err
         f"{operation} in {region} is at its rate limit of {per_second:g} calls per second; "
         f"the next free turn is {wait:.1f} s away.",
         operation=operation,
+        retry_after=wait,
     )
 
 
