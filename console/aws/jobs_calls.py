@@ -6,7 +6,8 @@ id (`pool_membership`), by the same one-attempt client and limiter (console/jobs
 Chunk calls go through the one-attempt job client (clients.get_job_client): a throttled call
 comes straight back as `errors.Throttled`, and the job counts it, backs off with jitter and
 asks the shared rate limiter again before retrying (console/jobs/runner.py). `max_wait` is
-how long the call may wait for its turn in the limiter (the chunk's remaining time).
+how long the call may wait for its turn in the limiter (the chunk's remaining time). Job calls
+wait in the limiter as background work: a page waiting for the same operation goes first.
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ def region_of(cognito_id: str) -> str:
 def _one_attempt(
     region: str, operation: str, *, max_wait: float, reason: str = "", **params: object
 ) -> dict[str, Any]:
-    """One call through the region's one-attempt job client, waiting at most `max_wait` in the limiter."""
+    """One call through the region's one-attempt job client, waiting at most `max_wait` in the limiter
+    behind any page that waits for the same operation."""
     return call(
-        region, operation, client=get_job_client(region), audit_reason=reason, max_wait=max_wait, **params
+        region,
+        operation,
+        client=get_job_client(region),
+        audit_reason=reason,
+        max_wait=max_wait,
+        background=True,
+        **params,
     )
 
 

@@ -1,5 +1,5 @@
 """Scale-out: two Celery worker processes share one delete job, and together stay under the shared
-limiter's bucket (README "Deploy": `docker compose up --scale worker=N`).
+limiter's bucket (docs/deploy.md, scale-out: `docker compose up --scale worker=N`).
 
 The figure printed (calls per second measured from the audit trail, beside the bucket's rate) is
 the scale-out benchmark; the assertion is the bucket's own bound, not a timing target: in any

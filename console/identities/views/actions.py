@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.roles import permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound, Throttled, Unavailable
+from console.errorpages import busy
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -75,8 +76,10 @@ def _shows_gateway_errors(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     def wrapper(request: HttpRequest, identity_id: str) -> HttpResponse:
         try:
             return view(request, identity_id)
+        except Throttled as exc:
+            return busy(request, exc)
         except CognitoError as exc:
-            status = 503 if isinstance(exc, Throttled | Unavailable) else 200
+            status = 503 if isinstance(exc, Unavailable) else 200
             context = {"identity_id": identity_id, "error": exc}
             return render(request, "identities/action_error.html", context, status=status)
 

@@ -12,7 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
-from console.aws.errors import CognitoError, NotAuthorized, NotFound
+from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
+from console.errorpages import busy
 
 from .. import lookup
 from ..history import history
@@ -113,6 +114,8 @@ def detail(request: HttpRequest, identity_id: str) -> HttpResponse:
     identity_id = valid_cognito_id(identity_id)
     try:
         identity = gateway.describe_identity(identity_id)
+    except Throttled as exc:
+        return busy(request, exc)
     except CognitoError as exc:
         # A deleted identity's history still says who deleted it, and why.
         context = {"identity_id": identity_id, "error": exc, **_history_context(request, identity_id, None)}
