@@ -200,7 +200,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # On PostgreSQL, the owner of the tables, which `manage.py migrate` (and the image's entrypoint)
 # connect as when set; DATABASE_URL is then a role that owns nothing, granted by migrate what the
 # app needs: read and append on the audit trail, never UPDATE, DELETE or TRUNCATE
-# (console/audit/grants.py, README "Deploy").
+# (console/audit/grants.py, docs/deploy.md).
 MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "").strip()
 
 # Audit events are written on a connection of their own to the same database

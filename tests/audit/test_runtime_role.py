@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -170,3 +171,33 @@ def test_a_superuser_app_role_is_refused(deploy):
 
     assert refused.returncode != 0
     assert "is a superuser: give DATABASE_URL a role without SUPERUSER" in refused.stderr
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="needs the psql client")
+def test_composes_init_script_makes_a_login_role_that_is_no_superuser():
+    server = settings.DATABASES["default"]
+    role = f"probe_init_{secrets.token_hex(4)}"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PGHOST": server["HOST"] or "127.0.0.1",
+        "PGPORT": str(server["PORT"] or 5432),
+        "PGPASSWORD": server["PASSWORD"] or "",
+        "POSTGRES_USER": server["USER"],
+        "POSTGRES_DB": "postgres",
+        "CONSOLE_DB_USER": role,
+        "CONSOLE_DB_PASSWORD": "it's-quoted",
+    }
+    init = settings.BASE_DIR / "deploy" / "postgres-init.sh"
+    try:
+        subprocess.run([str(init)], env=env, check=True, capture_output=True, timeout=60)
+        with _superuser() as admin:
+            made = admin.execute(
+                "SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolpassword IS NOT NULL "
+                "FROM pg_authid WHERE rolname = %s",
+                (role,),
+            ).fetchone()
+    finally:
+        with _superuser() as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+    assert made == (True, False, False, False, True)
