@@ -5,7 +5,7 @@ id (`pool_membership`), by the same one-attempt client and limiter (console/jobs
 
 Chunk calls go through the one-attempt job client (clients.get_job_client): a throttled call
 comes straight back as `errors.Throttled`, and the job counts it, backs off with jitter and
-asks the shared rate limiter again before retrying (console/jobs/runner.py). `max_wait` is
+asks the shared rate limiter again before retrying (console/jobs/retrying.py). `max_wait` is
 how long the call may wait for its turn in the limiter (the chunk's remaining time). Job calls
 wait in the limiter as background work: a page waiting for the same operation goes first.
 """

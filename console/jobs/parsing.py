@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .runner import Target
-
 # The API's own constraint on identity and pool ids (botocore's model: 1-55 characters).
 COGNITO_ID = re.compile(r"[\w-]+:[0-9a-f-]+")
 COGNITO_ID_MAX = 55
@@ -23,6 +21,15 @@ _ID_HEADERS = {"identityid", "identity_id", "identity id", "id", "identity"}
 # Problems listed one by one before "and N more".
 SHOWN_PROBLEMS = 20
 SHOWN_LINES = 10
+
+
+@dataclass(frozen=True)
+class Target:
+    """One input item: its line in the input, the id (or source user), the merge destination."""
+
+    line: int
+    target: str
+    destination: str = ""
 
 
 @dataclass
