@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from console.audit.record import audit_actor, record_console_action
 from console.aws import errors, jobs_calls
+from console.aws.ids import region_of
 
 from .models import (
     ACTIVE,
@@ -152,7 +153,7 @@ def create_job(
     if not targets:
         raise ValueError("a job needs at least one item")
     size = CHUNK_SIZE[Kind(kind)]
-    region = jobs_calls.region_of(pool_id)
+    region = region_of(pool_id)
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.aws import errors, jobs_calls
+from console.aws.ids import is_cognito_id
 
 from . import membership, parsing, runner
 from .models import CheckStatus, Draft, Job, Kind
@@ -46,7 +47,7 @@ class Checked:
 def find_pool(pool_id: str) -> tuple[jobs_calls.JobPool | None, str]:
     """The pool (DescribeIdentityPool), or None and what is wrong."""
     pool_id = pool_id.strip()
-    if not parsing.is_cognito_id(pool_id):
+    if not is_cognito_id(pool_id):
         return None, f"“{pool_id[:80]}” is not an identity pool id (REGION:UUID)."
     try:
         return jobs_calls.job_pool(pool_id), ""
