@@ -168,3 +168,19 @@ def test_console_jobs_has_no_import_circle():
     not even lazily inside a function."""
     cycles = import_cycles(_jobs_import_graph())
     assert not cycles, f"import circles inside console/jobs/: {cycles}"
+
+
+# Pools and jobs use identities only through the gateway (console/aws/): the developer-pool
+# catalog and the fan-out are gateway plumbing, not the identity pages'.
+IDENTITIES = "console.identities"
+NOT_IMPORTING_IDENTITIES = ("pools", "jobs")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for app in NOT_IMPORTING_IDENTITIES for path in _python_files(CONSOLE / app)],
+    ids=lambda path: str(path.relative_to(CONSOLE)),
+)
+def test_pools_and_jobs_import_nothing_of_the_identities_app(path):
+    reaching_across = sorted(name for name in imported_modules(path) if _within(name, IDENTITIES))
+    assert not reaching_across, f"{path} imports {reaching_across}: what both need belongs in console/aws/"

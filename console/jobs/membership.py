@@ -43,7 +43,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from console.aws import errors, jobs_calls
-from console.identities.parallel import fan_out
+from console.aws.fanout import fan_out
 
 from . import broker, retrying
 from .models import DRAFT_LIFETIME, CheckStatus, Draft

@@ -4,8 +4,7 @@ forms, and `manage.py job`."""
 from __future__ import annotations
 
 from console.aws import errors, jobs_calls
-
-from .parsing import is_cognito_id
+from console.aws.ids import is_cognito_id
 
 
 def find_pool(pool_id: str) -> tuple[jobs_calls.JobPool | None, str]:

@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls
+from console.aws.ids import region_of
 
 from . import broker, retrying, runner, walk
 from .models import Chunk, Item, Job, Kind, Outcome, Status, WalkMark
@@ -178,7 +179,7 @@ def start_dry_run(
     """Create the dry run (and its "job.start" audit event); its walk is sent once committed."""
     if filters.empty:
         raise ValueError("Choose at least one condition: a prune never deletes a whole pool by accident.")
-    region = jobs_calls.region_of(pool_id)
+    region = region_of(pool_id)
     owner, name = _who(user, schedule)
     with transaction.atomic():
         job = Job.objects.create(

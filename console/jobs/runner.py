@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from console.audit.record import audit_actor, record_console_action
 from console.aws import errors, jobs_calls
+from console.aws.ids import region_of
 
 from . import broker, retrying
 from .models import (
@@ -133,7 +134,7 @@ def create_job(
     if not targets:
         raise ValueError("a job needs at least one item")
     size = CHUNK_SIZE[Kind(kind)]
-    region = jobs_calls.region_of(pool_id)
+    region = region_of(pool_id)
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,

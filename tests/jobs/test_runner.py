@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from console.audit.models import AuditEvent
 from console.aws import errors
-from console.aws.jobs_calls import Unprocessed
+from console.aws.identities import Unprocessed
 from console.jobs import parsing, reconcile, retrying, runner
 from console.jobs.models import Chunk, ChunkStatus, Item, Job, Kind, Outcome, Status
 
