@@ -13,7 +13,7 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.aws import errors as aws_errors
-from console.aws.pools import region_of
+from console.aws.ids import region_of
 from console.errorpages import busy
 
 

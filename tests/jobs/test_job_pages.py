@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from console.jobs import runner
+from console.jobs import parsing
 from console.jobs.models import Job, Kind, Status
 from console.jobs.views import jobs as views
 
@@ -28,7 +28,7 @@ def job_ids(html: str) -> list[int]:
 def jobs(make_job, pool_id, cognito, support):
     """A finished delete of the pool, a queued merge of another pool (started by support's name)."""
     finished = drive(make_job(Kind.DELETE, pool_id, targets_of(guest_identities(cognito, pool_id, 2))))
-    queued = make_job(Kind.MERGE, OTHER_POOL, [runner.Target(1, "a", "b")], developer_provider="dev")
+    queued = make_job(Kind.MERGE, OTHER_POOL, [parsing.Target(1, "a", "b")], developer_provider="dev")
     Job.objects.filter(pk=queued.pk).update(created_by_name=support.username)
     return finished, queued
 
@@ -179,7 +179,7 @@ def test_the_results_list_every_input_item_with_its_outcome(as_viewer, jobs):
 
 
 def test_merge_results_name_the_pair_and_the_identity_and_escape_formulas(as_viewer, make_job):
-    job = make_job(Kind.MERGE, OTHER_POOL, [runner.Target(1, "=cmd()", "b")], developer_provider="dev")
+    job = make_job(Kind.MERGE, OTHER_POOL, [parsing.Target(1, "=cmd()", "b")], developer_provider="dev")
 
     response = as_viewer.get(reverse("jobs:results", args=[job.pk]))
 

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
+from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
-from console.identities.lookup import forget_catalog
 
 from .. import changes, sections
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page

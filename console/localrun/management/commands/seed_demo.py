@@ -3,8 +3,9 @@
 The demo pools, their settings, roles and first identities are created through boto3 against
 the in-process service, exactly as a client would, so they are what the operations themselves
 produce. Two more pools show months of growth (creation dates the API cannot set): they are
-loaded by the embedded service's own bulk seeder (`manage.py emulator_seed`), one in the
-first region and one in the second region of AWS_REGIONS when there is one.
+loaded by the embedded service's own bulk seeder, through its command (`manage.py
+emulator_seed`: the console's code imports nothing of the emulator), one in the first region
+and one in the second region of AWS_REGIONS when there is one.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from console.aws.clients import build_client
-from console.emulator.seeding import seed_identities
 
 DEMO_TAG = "console:demo"
 SHOP_POOL_NAME = "Demo shop customers"
@@ -90,14 +91,16 @@ class Command(BaseCommand):
         for (name, count, days, logins, disabled), region in zip(
             GROWN_POOLS, (first_region, second_region), strict=True
         ):
-            seed_identities(
-                name,
-                count,
+            call_command(
+                "emulator_seed",
+                pool=name,
+                identities=count,
                 region=region,
                 developer_provider=f"login.{name.lower().replace(' ', '-')}",
                 logins_ratio=logins,
                 disabled_ratio=disabled,
                 spread_days=days,
+                stdout=self.stdout,
             )
         return sorted({first_region, second_region})
 
