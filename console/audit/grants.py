@@ -16,7 +16,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.management.base import CommandError
-from django.db import connections
+from django.db import connections, transaction
 
 from console.audit.models import AuditEvent, AuditEventIdentity
 
@@ -87,7 +87,8 @@ def grant_runtime_role(connection: Any, role: str) -> None:
     """Grants `role` what the app needs on every table of the current schema (after migrating)."""
     quote = connection.ops.quote_name
     who = quote(role)
-    with connection.cursor() as cursor:
+    # One transaction: the app, still running during a deploy, never sees its rights half-granted.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         schema = quote(_one(cursor, "SELECT current_schema()"))
         statements = [
             f"GRANT USAGE ON SCHEMA {schema} TO {who}",

@@ -75,9 +75,13 @@ class AnonymousBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = _declared_length(request)
+        # Most requests carry no body worth asking about: they never load the session (so
+        # /healthz still reads no database).
+        if length <= min(settings.FILE_UPLOAD_MAX_MEMORY_SIZE, settings.DATA_UPLOAD_MAX_MEMORY_SIZE):
+            return self.get_response(request)
         if request.user.is_authenticated:
             return self.get_response(request)
-        length = _declared_length(request)
         # Django keeps a whole multipart body in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and
         # spools its files to disk above: an upload that large is no sign-in form, rather a form
         # whose session ended on the way.
