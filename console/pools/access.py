@@ -8,12 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django_htmx.http import HttpResponseClientRedirect
 
 from console.aws import errors as aws_errors
 from console.aws.pools import region_of
+from console.htmx import go_to, render_page
 
 
 def region_problem(region: str) -> str:
@@ -46,11 +46,11 @@ def gateway_error_page(
     place of the section `section_id` (by default the one the request targets).
     """
     context = {"pool_id": pool_id, "error": error}
+    status = 404 if isinstance(error, aws_errors.NotFound) else 502
     if request.htmx:
         context["section_id"] = section_id or (request.htmx.target or "")
-        return render(request, "pools/unavailable.html#body", context)
-    status = 404 if isinstance(error, aws_errors.NotFound) else 502
-    return render(request, "pools/unavailable.html", context, status=status)
+        status = 200
+    return render_page(request, "pools/unavailable.html", context, partial="body", status=status)
 
 
 def from_pool_page(request: HttpRequest, pool_id: str) -> bool:
@@ -64,7 +64,4 @@ def from_pool_page(request: HttpRequest, pool_id: str) -> bool:
 
 def back_to_pool(request: HttpRequest, pool_id: str) -> HttpResponse:
     """After a change made outside the pool page: go there (a redirect, or htmx's client redirect)."""
-    url = reverse("pools:detail", args=[pool_id])
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return go_to(request, reverse("pools:detail", args=[pool_id]))

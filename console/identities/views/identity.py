@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotAuthorized, NotFound
+from console.htmx import render_page
 
 from .. import lookup
 from ..history import history
@@ -122,5 +123,4 @@ def detail(request: HttpRequest, identity_id: str) -> HttpResponse:
     context = _identity_context(request, identity_id, identity)
     context.update(_history_context(request, identity_id, context.get("pool_id")))
     partial = _IDENTITY_PARTIALS.get(request.htmx.target or "") if request.htmx else None
-    template = f"identities/detail.html#{partial}" if partial else "identities/detail.html"
-    return render(request, template, context)
+    return render_page(request, "identities/detail.html", context, partial=partial)

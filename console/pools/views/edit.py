@@ -25,6 +25,7 @@ from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
+from console.htmx import render_page
 from console.identities.lookup import forget_catalog
 
 from .. import changes, sections
@@ -95,8 +96,7 @@ def pool_new(request: HttpRequest) -> HttpResponse:
 
 def _new_page(request: HttpRequest, editor: PoolEditor) -> HttpResponse:
     context = {"editor": editor, "section_id": "pool-form", "form_action": reverse("pools:new")}
-    template = "pools/new.html#section" if request.htmx else "pools/new.html"
-    return render(request, template, context)
+    return render_page(request, "pools/new.html", context, partial="section")
 
 
 # --- edit --------------------------------------------------------------------------------------
@@ -127,8 +127,7 @@ def _render(request: HttpRequest, pool: Pool, step: str, context: dict[str, Any]
     context.update(pool=pool, pool_id=pool.pool_id, step=step, section_id=SECTION_ID)
     context["form_action"] = reverse("pools:edit", args=[pool.pool_id])
     context["in_place"] = from_pool_page(request, pool.pool_id)
-    template = "pools/edit.html#section" if request.htmx else "pools/edit.html"
-    return render(request, template, context)
+    return render_page(request, "pools/edit.html", context, partial="section")
 
 
 def _form(

@@ -14,6 +14,7 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PrincipalTagMap, describe_pool, get_principal_tags, set_principal_tags
+from console.htmx import render_page
 
 from .. import sections
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
@@ -130,15 +131,15 @@ def _form(
         "form_action": reverse("pools:principal_tags", args=[pool.pool_id]),
         "in_place": from_pool_page(request, pool.pool_id),
     }
-    template = "pools/principal_tags.html#section" if request.htmx else "pools/principal_tags.html"
-    return render(request, template, context)
+    return render_page(request, "pools/principal_tags.html", context, partial="section")
 
 
 def _unknown_provider(request: HttpRequest, pool: Pool, name: str) -> HttpResponse:
     problem = f"“{name}” is not an identity provider of pool “{pool.name}”." if name else "Choose a provider."
     context = {"pool_id": pool.pool_id, "problem": problem, "section_id": SECTION_ID}
-    template = "pools/unavailable.html#body" if request.htmx else "pools/unavailable.html"
-    return render(request, template, context, status=200 if request.htmx else 404)
+    # To htmx with status 200: htmx swaps only successful answers.
+    status = 200 if request.htmx else 404
+    return render_page(request, "pools/unavailable.html", context, partial="body", status=status)
 
 
 def _saved(request: HttpRequest, pool: Pool, provider: Provider) -> HttpResponse:

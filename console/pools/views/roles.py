@@ -21,6 +21,7 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PoolRoles, describe_pool, get_roles, set_roles
+from console.htmx import render_page
 
 from .. import changes, sections
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
@@ -106,8 +107,7 @@ def _render(request: HttpRequest, current: Current, step: str, context: dict[str
     context.update(pool=pool, pool_id=pool.pool_id, step=step, section_id=SECTION_ID)
     context["form_action"] = reverse("pools:roles", args=[pool.pool_id])
     context["in_place"] = from_pool_page(request, pool.pool_id)
-    template = "pools/roles.html#section" if request.htmx else "pools/roles.html"
-    return render(request, template, context)
+    return render_page(request, "pools/roles.html", context, partial="section")
 
 
 def _form(

@@ -14,6 +14,7 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, change_tags, describe_pool, list_tags
+from console.htmx import render_page
 
 from .. import sections
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
@@ -84,8 +85,7 @@ def _form(
         "form_action": reverse("pools:tags", args=[pool.pool_id]),
         "in_place": from_pool_page(request, pool.pool_id),
     }
-    template = "pools/tags.html#section" if request.htmx else "pools/tags.html"
-    return render(request, template, context)
+    return render_page(request, "pools/tags.html", context, partial="section")
 
 
 def _saved(request: HttpRequest, pool: Pool) -> HttpResponse:
