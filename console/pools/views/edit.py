@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -28,9 +27,10 @@ from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, up
 from console.htmx import render_page
 from console.identities.lookup import forget_catalog
 
-from .. import changes, sections
-from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from .. import changes
+from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page, section_saved
 from ..forms import PoolEditor
+from ..review import ReviewFlow
 from ..rows import RowAction
 from ..sealing import seal, unseal
 
@@ -60,9 +60,7 @@ class Base:
         return cls(str(value.get("fingerprint", "")), PoolSettings.from_api(value["settings"]))
 
 
-def _proposal(request: HttpRequest) -> PoolSettings | None:
-    value = unseal(request.POST.get("proposal"))
-    return PoolSettings.from_api(value) if isinstance(value, dict) else None
+FLOW = ReviewFlow(changes.settings_items, changes.settings_from_items, PoolSettings.from_api)
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -160,53 +158,39 @@ def _review(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
 def _review_page(
     request: HttpRequest, current: Pool, proposal: PoolSettings, overlaps: list[str] | None = None
 ) -> HttpResponse:
-    diff = changes.diff(
-        changes.settings_items(current.settings), changes.settings_items(proposal), overlaps or ()
-    )
-    context = {"changes": diff, "base": Base.of(current).sealed(), "proposal": seal(proposal.to_api())}
+    context = FLOW.review(current.settings, proposal, Base.of(current).sealed(), overlaps or ())
     return _render(request, current, "review", context)
 
 
 def _conflict(request: HttpRequest, current: Pool, base: Base, proposal: PoolSettings) -> HttpResponse:
-    base_items = changes.settings_items(base.settings)
-    theirs = changes.diff(base_items, changes.settings_items(current.settings))
-    mine = changes.diff(base_items, changes.settings_items(proposal))
-    both = {change.key for change in theirs} & {change.key for change in mine}
-    context = {
-        "theirs": theirs,
-        "mine": mine,
-        "both": sorted(changes.label(key) for key in both),
-        "base": base.sealed(),
-        "proposal": seal(proposal.to_api()),
-    }
+    context = FLOW.conflict(base.settings, current.settings, proposal, base.sealed())
     return _render(request, current, "conflict", context)
 
 
+def _expired(request: HttpRequest, current: Pool) -> HttpResponse:
+    return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
+
+
 def _back(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    proposal = _proposal(request)
+    proposal = FLOW.proposal(request)
     if proposal is None:
-        return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
+        return _expired(request, current)
     editor = PoolEditor.from_settings(proposal, developer_locked=base.settings.developer_provider_name)
     return _form(request, current, editor, base)
 
 
 def _reapply(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
     """My changes (proposal against base) re-applied over the pool as it is now, for review."""
-    proposal = _proposal(request)
+    proposal = FLOW.proposal(request)
     if proposal is None:
-        return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
-    merged, overlaps = changes.merge(
-        changes.settings_items(base.settings),
-        changes.settings_items(proposal),
-        changes.settings_items(current.settings),
-    )
-    return _review_page(request, current, changes.settings_from_items(merged), overlaps)
+        return _expired(request, current)
+    return _review_page(request, current, *FLOW.reapplied(base.settings, proposal, current.settings))
 
 
 def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    proposal = _proposal(request)
+    proposal = FLOW.proposal(request)
     if proposal is None:
-        return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
+        return _expired(request, current)
     if current.fingerprint != base.fingerprint:
         # Changed between the review and the click on "Save changes".
         return _conflict(request, current, base, proposal)
@@ -221,12 +205,7 @@ def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
 
 
 def _saved(request: HttpRequest, saved: Pool) -> HttpResponse:
-    text = f"Settings of “{saved.name}” saved."
-    if from_pool_page(request, saved.pool_id):
-        context = sections.section_context(request, saved.pool_id, "settings", pool=saved)
-        return render(request, "pools/detail.html#settings", {**context, "saved_message": text})
-    messages.success(request, text)
-    return back_to_pool(request, saved.pool_id)
+    return section_saved(request, saved, "settings", f"Settings of “{saved.name}” saved.")
 
 
 _STEPS: dict[str, Callable[[HttpRequest, Pool, Base], HttpResponse]] = {

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -24,8 +22,9 @@ from console.aws.pools import Pool, PoolRoles, describe_pool, get_roles, set_rol
 from console.htmx import render_page
 
 from .. import changes, sections
-from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
 from ..providers import configured_providers, mapping_keys
+from ..review import ReviewFlow
 from ..roles_forms import RolesEditor
 from ..rows import RowAction
 from ..sealing import seal, unseal
@@ -62,9 +61,7 @@ class Current:
         return RolesBase(self.roles.fingerprint, self.roles)
 
 
-def _proposal(request: HttpRequest) -> PoolRoles | None:
-    value = unseal(request.POST.get("proposal"))
-    return PoolRoles.from_api(value) if isinstance(value, dict) else None
+FLOW = ReviewFlow(changes.roles_items, changes.roles_from_items, PoolRoles.from_api)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -135,47 +132,38 @@ def _review(request: HttpRequest, current: Current, base: RolesBase) -> HttpResp
 def _review_page(
     request: HttpRequest, current: Current, proposal: PoolRoles, overlaps: list[str] | None = None
 ) -> HttpResponse:
-    diff = changes.diff(changes.roles_items(current.roles), changes.roles_items(proposal), overlaps or ())
-    context = {"changes": diff, "base": current.base.sealed(), "proposal": seal(proposal.to_api())}
+    context = FLOW.review(current.roles, proposal, current.base.sealed(), overlaps or ())
     return _render(request, current, "review", context)
 
 
 def _conflict(request: HttpRequest, current: Current, base: RolesBase, proposal: PoolRoles) -> HttpResponse:
-    base_items = changes.roles_items(base.roles)
-    theirs = changes.diff(base_items, changes.roles_items(current.roles))
-    mine = changes.diff(base_items, changes.roles_items(proposal))
-    both = {change.key for change in theirs} & {change.key for change in mine}
-    context = {
-        "theirs": theirs,
-        "mine": mine,
-        "both": sorted(changes.label(key) for key in both),
-        "base": base.sealed(),
-        "proposal": seal(proposal.to_api()),
-    }
+    context = FLOW.conflict(base.roles, current.roles, proposal, base.sealed())
     return _render(request, current, "conflict", context)
 
 
+def _expired(request: HttpRequest, current: Current) -> HttpResponse:
+    return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
+
+
 def _back(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = _proposal(request)
+    proposal = FLOW.proposal(request)
     if proposal is None:
-        return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
+        return _expired(request, current)
     return _form(request, current, _editor(current.pool, proposal), base)
 
 
 def _reapply(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = _proposal(request)
+    """My changes (proposal against base) re-applied over the roles as they are now, for review."""
+    proposal = FLOW.proposal(request)
     if proposal is None:
-        return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
-    merged, overlaps = changes.merge(
-        changes.roles_items(base.roles), changes.roles_items(proposal), changes.roles_items(current.roles)
-    )
-    return _review_page(request, current, changes.roles_from_items(merged), overlaps)
+        return _expired(request, current)
+    return _review_page(request, current, *FLOW.reapplied(base.roles, proposal, current.roles))
 
 
 def _save(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = _proposal(request)
+    proposal = FLOW.proposal(request)
     if proposal is None:
-        return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
+        return _expired(request, current)
     if current.roles.fingerprint != base.fingerprint:
         return _conflict(request, current, base, proposal)
     try:
@@ -188,12 +176,7 @@ def _save(request: HttpRequest, current: Current, base: RolesBase) -> HttpRespon
 
 
 def _saved(request: HttpRequest, pool: Pool) -> HttpResponse:
-    text = f"Roles and role mappings of “{pool.name}” saved."
-    if from_pool_page(request, pool.pool_id):
-        context = sections.section_context(request, pool.pool_id, "roles", pool=pool)
-        return render(request, "pools/detail.html#roles", {**context, "saved_message": text})
-    messages.success(request, text)
-    return back_to_pool(request, pool.pool_id)
+    return section_saved(request, pool, "roles", f"Roles and role mappings of “{pool.name}” saved.")
 
 
 _STEPS: dict[str, Callable[[HttpRequest, Current, RolesBase], HttpResponse]] = {
