@@ -7,13 +7,16 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from console.aws import errors as aws_errors
-from console.aws.pools import region_of
+from console.aws.pools import Pool, region_of
 from console.htmx import go_to, render_page
+
+from . import sections
 
 
 def region_problem(region: str) -> str:
@@ -60,6 +63,16 @@ def from_pool_page(request: HttpRequest, pool_id: str) -> bool:
         and request.htmx.current_url_abs_path is not None
         and (request.htmx.current_url_abs_path.split("?")[0] == reverse("pools:detail", args=[pool_id]))
     )
+
+
+def section_saved(request: HttpRequest, pool: Pool, section: str, text: str) -> HttpResponse:
+    """After a section's save: the section again, saying so, in place on the pool page; or the
+    pool page, with the text as a message."""
+    if from_pool_page(request, pool.pool_id):
+        context = sections.section_context(request, pool.pool_id, section, pool=pool)
+        return render(request, f"pools/detail.html#{section}", {**context, "saved_message": text})
+    messages.success(request, text)
+    return back_to_pool(request, pool.pool_id)
 
 
 def back_to_pool(request: HttpRequest, pool_id: str) -> HttpResponse:
