@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from . import changes
 from .sealing import seal, unseal
@@ -64,3 +64,45 @@ class ReviewFlow(Generic[T]):
         """My changes (proposal against base) over `current`; and the items we both changed."""
         merged, overlaps = changes.merge(self.items(base), self.items(proposal), self.items(current))
         return self.from_items(merged), overlaps
+
+
+@dataclass(frozen=True)
+class Edit(Generic[T]):
+    """One posted step of an edit: the versions it compares and how its section shows them."""
+
+    flow: ReviewFlow[T]
+    base: T  # the version the form started from
+    current: T  # the version there now
+    sealed_base: str  # `base`, as the form carries it
+    sealed_current: str  # `current` as a base, for a review of the pool as it is now
+    changed: bool  # whether the pool changed since the form started
+    render: Callable[[str, dict[str, Any]], HttpResponse]  # step name and context → the section
+    form: Callable[[T | None], HttpResponse]  # the form again with a proposal (None: it had expired)
+
+    def answer(
+        self, request: HttpRequest, review: Callable[[], HttpResponse], store: Callable[[T], HttpResponse]
+    ) -> HttpResponse:
+        """The step the form's button names: review (the default), back, reapply or save."""
+        step = request.POST.get("step", "")
+        if step not in ("back", "reapply", "save"):
+            return review()
+        proposal = self.flow.proposal(request)
+        if proposal is None or step == "back":
+            return self.form(proposal)
+        if step == "reapply":
+            # My changes (proposal against base) re-applied over the version there now, for review.
+            return self.review(*self.flow.reapplied(self.base, proposal, self.current))
+        # Save; unless the pool changed between the review and the click on "Save changes".
+        return self.conflict(proposal) if self.changed else store(proposal)
+
+    def checked(self, proposal: T) -> HttpResponse:
+        """A valid form: its review, or the conflict with a change made meanwhile."""
+        return self.conflict(proposal) if self.changed else self.review(proposal)
+
+    def review(self, proposal: T, overlaps: Iterable[str] = ()) -> HttpResponse:
+        return self.render("review", self.flow.review(self.current, proposal, self.sealed_current, overlaps))
+
+    def conflict(self, proposal: T) -> HttpResponse:
+        return self.render(
+            "conflict", self.flow.conflict(self.base, self.current, proposal, self.sealed_base)
+        )

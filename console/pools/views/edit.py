@@ -10,7 +10,6 @@ new version (reviewed again) or to start over; nothing is overwritten silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,7 @@ from console.identities.lookup import forget_catalog
 from .. import changes
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page, section_saved
 from ..forms import PoolEditor
-from ..review import ReviewFlow
+from ..review import Edit, ReviewFlow
 from ..rows import RowAction
 from ..sealing import seal, unseal
 
@@ -115,10 +114,10 @@ def pool_edit(request: HttpRequest, pool_id: str) -> HttpResponse:
         return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), notice)
     if RowAction.parse(request.POST.get("row")) is not None:
         return _rows(request, current, base)
-    step: Callable[[HttpRequest, Pool, Base], HttpResponse] = _STEPS.get(
-        request.POST.get("step", ""), _review
+    edit = _edit(request, current, base)
+    return edit.answer(
+        request, lambda: _review(request, current, base, edit), lambda p: _save(request, current, p)
     )
-    return step(request, current, base)
 
 
 def _render(request: HttpRequest, pool: Pool, step: str, context: dict[str, Any]) -> HttpResponse:
@@ -142,58 +141,37 @@ def _rows(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
     return _form(request, current, editor, base)
 
 
-def _review(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
+def _edit(request: HttpRequest, current: Pool, base: Base) -> Edit[PoolSettings]:
+    def form(proposal: PoolSettings | None) -> HttpResponse:
+        if proposal is None:
+            editor = PoolEditor.from_settings(current.settings)
+            return _form(request, current, editor, Base.of(current), EXPIRED)
+        editor = PoolEditor.from_settings(proposal, developer_locked=base.settings.developer_provider_name)
+        return _form(request, current, editor, base)
+
+    return Edit(
+        FLOW,
+        base.settings,
+        current.settings,
+        base.sealed(),
+        Base.of(current).sealed(),
+        changed=current.fingerprint != base.fingerprint,
+        render=lambda step, context: _render(request, current, step, context),
+        form=form,
+    )
+
+
+def _review(request: HttpRequest, current: Pool, base: Base, edit: Edit[PoolSettings]) -> HttpResponse:
     editor = PoolEditor.from_post(
         request.POST, creating=False, developer_locked=base.settings.developer_provider_name
     )
     if not editor.is_valid():
         return _form(request, current, editor, base)
     # Tags are not on this form; they go back as they were (the tags section changes them).
-    proposal = editor.settings(tags=base.settings.tags)
-    if current.fingerprint != base.fingerprint:
-        return _conflict(request, current, base, proposal)
-    return _review_page(request, current, proposal)
+    return edit.checked(editor.settings(tags=base.settings.tags))
 
 
-def _review_page(
-    request: HttpRequest, current: Pool, proposal: PoolSettings, overlaps: list[str] | None = None
-) -> HttpResponse:
-    context = FLOW.review(current.settings, proposal, Base.of(current).sealed(), overlaps or ())
-    return _render(request, current, "review", context)
-
-
-def _conflict(request: HttpRequest, current: Pool, base: Base, proposal: PoolSettings) -> HttpResponse:
-    context = FLOW.conflict(base.settings, current.settings, proposal, base.sealed())
-    return _render(request, current, "conflict", context)
-
-
-def _expired(request: HttpRequest, current: Pool) -> HttpResponse:
-    return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
-
-
-def _back(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    proposal = FLOW.proposal(request)
-    if proposal is None:
-        return _expired(request, current)
-    editor = PoolEditor.from_settings(proposal, developer_locked=base.settings.developer_provider_name)
-    return _form(request, current, editor, base)
-
-
-def _reapply(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    """My changes (proposal against base) re-applied over the pool as it is now, for review."""
-    proposal = FLOW.proposal(request)
-    if proposal is None:
-        return _expired(request, current)
-    return _review_page(request, current, *FLOW.reapplied(base.settings, proposal, current.settings))
-
-
-def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    proposal = FLOW.proposal(request)
-    if proposal is None:
-        return _expired(request, current)
-    if current.fingerprint != base.fingerprint:
-        # Changed between the review and the click on "Save changes".
-        return _conflict(request, current, base, proposal)
+def _save(request: HttpRequest, current: Pool, proposal: PoolSettings) -> HttpResponse:
     try:
         saved = update_pool(current.pool_id, proposal, before=current.settings)
         forget_catalog()
@@ -206,11 +184,3 @@ def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
 
 def _saved(request: HttpRequest, saved: Pool) -> HttpResponse:
     return section_saved(request, saved, "settings", f"Settings of “{saved.name}” saved.")
-
-
-_STEPS: dict[str, Callable[[HttpRequest, Pool, Base], HttpResponse]] = {
-    "review": _review,
-    "back": _back,
-    "reapply": _reapply,
-    "save": _save,
-}

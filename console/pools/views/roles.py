@@ -7,7 +7,6 @@ fingerprint of what it started from and a change made meanwhile is shown, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,7 @@ from console.htmx import render_page
 from .. import changes, sections
 from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
 from ..providers import configured_providers, mapping_keys
-from ..review import ReviewFlow
+from ..review import Edit, ReviewFlow
 from ..roles_forms import RolesEditor
 from ..rows import RowAction
 from ..sealing import seal, unseal
@@ -82,10 +81,10 @@ def pool_roles(request: HttpRequest, pool_id: str) -> HttpResponse:
         editor = _posted(request, current.pool)
         editor.apply_row_action(action) if action else editor.unbind()
         return _form(request, current, editor, base)
-    step: Callable[[HttpRequest, Current, RolesBase], HttpResponse] = _STEPS.get(
-        request.POST.get("step", ""), _review
+    edit = _edit(request, current, base)
+    return edit.answer(
+        request, lambda: _review(request, current, base, edit), lambda p: _save(request, current, p)
     )
-    return step(request, current, base)
 
 
 def _editor(pool: Pool, roles: PoolRoles) -> RolesEditor:
@@ -119,53 +118,32 @@ def _form(
     return _render(request, current, "form", context)
 
 
-def _review(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
+def _edit(request: HttpRequest, current: Current, base: RolesBase) -> Edit[PoolRoles]:
+    def form(proposal: PoolRoles | None) -> HttpResponse:
+        if proposal is None:
+            return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
+        return _form(request, current, _editor(current.pool, proposal), base)
+
+    return Edit(
+        FLOW,
+        base.roles,
+        current.roles,
+        base.sealed(),
+        current.base.sealed(),
+        changed=current.roles.fingerprint != base.fingerprint,
+        render=lambda step, context: _render(request, current, step, context),
+        form=form,
+    )
+
+
+def _review(request: HttpRequest, current: Current, base: RolesBase, edit: Edit[PoolRoles]) -> HttpResponse:
     editor = _posted(request, current.pool)
     if not editor.is_valid(mapping_keys(current.pool.settings)):
         return _form(request, current, editor, base)
-    proposal = editor.roles()
-    if current.roles.fingerprint != base.fingerprint:
-        return _conflict(request, current, base, proposal)
-    return _review_page(request, current, proposal)
+    return edit.checked(editor.roles())
 
 
-def _review_page(
-    request: HttpRequest, current: Current, proposal: PoolRoles, overlaps: list[str] | None = None
-) -> HttpResponse:
-    context = FLOW.review(current.roles, proposal, current.base.sealed(), overlaps or ())
-    return _render(request, current, "review", context)
-
-
-def _conflict(request: HttpRequest, current: Current, base: RolesBase, proposal: PoolRoles) -> HttpResponse:
-    context = FLOW.conflict(base.roles, current.roles, proposal, base.sealed())
-    return _render(request, current, "conflict", context)
-
-
-def _expired(request: HttpRequest, current: Current) -> HttpResponse:
-    return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
-
-
-def _back(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = FLOW.proposal(request)
-    if proposal is None:
-        return _expired(request, current)
-    return _form(request, current, _editor(current.pool, proposal), base)
-
-
-def _reapply(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    """My changes (proposal against base) re-applied over the roles as they are now, for review."""
-    proposal = FLOW.proposal(request)
-    if proposal is None:
-        return _expired(request, current)
-    return _review_page(request, current, *FLOW.reapplied(base.roles, proposal, current.roles))
-
-
-def _save(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = FLOW.proposal(request)
-    if proposal is None:
-        return _expired(request, current)
-    if current.roles.fingerprint != base.fingerprint:
-        return _conflict(request, current, base, proposal)
+def _save(request: HttpRequest, current: Current, proposal: PoolRoles) -> HttpResponse:
     try:
         set_roles(current.pool.pool_id, proposal, before=current.roles)
     except aws_errors.CognitoError as exc:
@@ -177,11 +155,3 @@ def _save(request: HttpRequest, current: Current, base: RolesBase) -> HttpRespon
 
 def _saved(request: HttpRequest, pool: Pool) -> HttpResponse:
     return section_saved(request, pool, "roles", f"Roles and role mappings of “{pool.name}” saved.")
-
-
-_STEPS: dict[str, Callable[[HttpRequest, Current, RolesBase], HttpResponse]] = {
-    "review": _review,
-    "back": _back,
-    "reapply": _reapply,
-    "save": _save,
-}
