@@ -19,9 +19,10 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import HttpResponseClientRedirect
+
+from console.htmx import go_to
 
 from .roles import ROLE_PERMISSIONS, denied_message, has_perm
 from .sessions import SIGNED_IN_AT
@@ -162,10 +163,8 @@ def send_to_login(request: HttpRequest) -> HttpResponse:
     if unsaved:
         params["unsaved"] = "1"
     url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(params, safe='/')}"
-    if getattr(request, "htmx", False):
-        # Load the login page as a page, not as a fragment swapped into this one.
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    # To htmx: load the login page as a page, not as a fragment swapped into this one.
+    return go_to(request, url)
 
 
 def _page_to_return_to(request: HttpRequest, unsaved: bool) -> str:

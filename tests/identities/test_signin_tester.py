@@ -224,3 +224,12 @@ def test_the_admin_may_run_it_too(as_admin, pool_id, with_roles):
     with_roles(pool_id)
 
     assert "every step succeeded" in run(as_admin, pool_id, flow="unauthenticated").content.decode()
+
+
+def test_the_result_fragment_varies_on_hx_request(as_support, pool_id, with_roles):
+    with_roles(pool_id)
+
+    response = as_support.post(url(pool_id), {"flow": "unauthenticated"}, HTTP_HX_REQUEST="true")
+
+    assert "Signed in: every step succeeded" in response.content.decode()
+    assert "HX-Request" in response["Vary"]

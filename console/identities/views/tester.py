@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.roles import permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
+from console.htmx import render_page
 
 from .. import signin
 from ..forms import SignInTestForm
@@ -45,8 +46,7 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
         form.add_error("flow", "This pool has no developer provider: choose another flow.")
     if form.is_valid():
         context["run"] = signin.run(_plan(pool, form.cleaned_data))
-    template = f"{TEMPLATE}#result" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    return render_page(request, TEMPLATE, context, partial="result")
 
 
 def _plan(pool: gateway.PoolFacts, data: dict[str, Any]) -> signin.Plan:
