@@ -311,3 +311,18 @@ def test_under_debug_a_django_warning_is_logged_once(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("probe-line-42") == 1
     assert "WARNING django.request [-]: probe-line-42" in result.stderr
+
+
+_READ_FROM_ENVIRONMENT = re.compile(
+    r'(?:env_(?:bool|int|choice|list|pairs|rates)\(\s*|os\.environ\.get\(\s*|os\.environ\[\s*)"([A-Z][A-Z0-9_]+)"'
+)
+
+
+def test_every_variable_settings_read_is_in_the_readmes_settings_table():
+    source = (settings.BASE_DIR / "console" / "settings.py").read_text()
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    read = set(_READ_FROM_ENVIRONMENT.findall(source))
+
+    assert {"SECRET_KEY", "OIDC_ISSUER", "OIDC_ROLE_MAP"} <= read  # the pattern finds them
+    assert sorted(name for name in read if f"`{name}`" not in table) == []
