@@ -225,6 +225,7 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
             if user.username != username and not self.UserModel.objects.filter(username=username).exists():
                 user.username = username  # renamed at the provider
             user.email = claims.get("email") if isinstance(claims.get("email"), str) else user.email
+            user.first_name, user.last_name = _names(claims)
             if user.has_usable_password():
                 # Once: each new unusable password changes the hash sessions are bound to (every
                 # session of the user would end at each sign-in).
@@ -278,6 +279,14 @@ def _grant(user: Any, role: str | None) -> None:
     user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role or ""))
     if role:
         user.groups.add(Group.objects.get(name=role))
+
+
+def _names(claims: dict[str, Any]) -> tuple[str, str]:
+    """First and last name for Django's user: given_name/family_name, else the whole name."""
+    given, family = claims.get("given_name"), claims.get("family_name")
+    if isinstance(given, str) or isinstance(family, str):
+        return str(given or "")[:150], str(family or "")[:150]
+    return display_name_from(claims)[:150], ""
 
 
 def _no_role_message() -> str:

@@ -47,6 +47,7 @@ def test_an_admin_signs_in_with_the_admin_role_from_their_group(client, sign_in,
     assert isinstance(client.session[SIGNED_IN_AT], float)
     account = ProviderAccount.objects.get(user=user)
     assert (account.issuer, account.subject, account.display_name) == (sso.issuer, "ada-admin", "Ada Admin")
+    assert (user.get_full_name(), user.email) == ("Ada Admin", "ada@example.com")
 
 
 def test_a_support_agent_gets_the_support_role(client, sign_in):
