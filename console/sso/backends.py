@@ -195,6 +195,8 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
                 _grant(account.user, None)
             raise Refused("no_role", _no_role_message(), claims)
         user = self._user_for(payload["iss"], payload["sub"], username, claims, role)
+        if not user.is_active:
+            raise Refused("inactive", "Your console account is disabled: ask a console admin.", claims)
         setattr(self.request, AUDIT_DETAILS, _audit_details(claims, role))
         setattr(self.request, SIGN_IN, SignIn(id_token, payload["sub"], role, reauth))
         return user

@@ -183,3 +183,14 @@ def test_without_oidc_issuer_there_is_no_single_sign_on(client, settings):
     assert "Sign in with" not in client.get(reverse("login")).content.decode()
     assert client.get("/oidc/authenticate/").status_code == 404
     assert client.get("/oidc/callback/?code=x&state=y").status_code == 404
+
+
+def test_a_disabled_console_account_is_refused_even_with_a_role(client, sign_in):
+    sign_in("ada-admin")
+    get_user_model().objects.filter(username="ada-admin").update(is_active=False)
+
+    response = sign_in("ada-admin", http=type(client)())
+
+    assert response.status_code == 403
+    assert "Your console account is disabled" in response.content.decode()
+    assert AuditEvent.objects.get(operation="console.login_refused").error_code == "inactive"
