@@ -156,6 +156,17 @@ def test_a_callback_with_a_state_this_browser_never_sent_is_refused(client, sso)
     assert "_auth_user_id" not in client.session
 
 
+def test_a_code_coming_back_with_another_state_than_the_one_sent_is_refused(client, sso, at_provider):
+    started = client.get("/oidc/authenticate/")
+    back = at_provider.visit(started["Location"], "ada-admin")
+    code = query_of(back)["code"]
+
+    response = client.get(f"/oidc/callback/?code={code}&state=not-the-one-sent")
+
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_provider_error_shows_the_refusal_page(client, sso):
     started = client.get("/oidc/authenticate/")
     state = query_of(started["Location"])["state"]
