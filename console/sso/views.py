@@ -134,7 +134,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
         refusal = getattr(request, REFUSAL, None)
         if refusal is None:
             refusal = _provider_error(request)
-            refuse(request, refusal)
+            if "code" in request.GET or "error" in request.GET:
+                refuse(request, refusal)  # an answer from a provider; a bare visit is not audited
         reauth = getattr(request, FLOW, {}).get("purpose") == REAUTH_PURPOSE
         if not reauth and request.user.is_authenticated:
             auth.logout(request)

@@ -152,8 +152,10 @@ def test_a_session_from_the_provider_still_ends_at_session_max_age(client, sign_
 def test_a_callback_with_a_state_this_browser_never_sent_is_refused(client, sso):
     response = client.get("/oidc/callback/?code=stolen&state=made-up")
 
-    assert response.status_code in (302, 400, 403)
+    assert response.status_code == 403
+    assert "This sign-in was not started here" in response.content.decode()
     assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.get(operation="console.login_refused").error_code == "no_sign_in_started"
 
 
 def test_a_code_coming_back_with_another_state_than_the_one_sent_is_refused(client, sso, at_provider):
