@@ -47,9 +47,17 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The OpenID Provider the single sign-on tests sign in through (tests/oidc/, on Node), from its
+# lock. Without npm it is not installed and those tests are skipped (CI requires them).
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund --silent
+	touch $@
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(OIDC_PROVIDER); fi
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev

@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
     "console.emulator",
     "console.localrun",
     "console.jobs",
+    "console.sso",
 ]
 
 MIDDLEWARE = [
@@ -349,7 +351,11 @@ REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300)
 # LOGIN_ADDRESS_FAILURE_LIMIT for any usernames lock the address (`manage.py axes_reset` unlocks).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # With OIDC_ISSUER set, refuses the password of every account not in OIDC_PASSWORD_USERS.
+    "console.sso.backends.BreakGlassOnlyBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in through OIDC_ISSUER (console/sso/); does nothing without it.
+    "console.sso.backends.ConsoleOIDCBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -363,6 +369,51 @@ AXES_HANDLER = "console.accounts.throttling.AddressLimitedHandler"
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner from every process
+
+# Single sign-on (console/sso/, docs/sso.md): OpenID Connect with the company's identity
+# provider. Without OIDC_ISSUER nothing changes. With it, the login page offers "Sign in with
+# OIDC_PROVIDER_NAME", roles come from the OIDC_ROLE_CLAIM claim through OIDC_ROLE_MAP at every
+# sign-in, and only the OIDC_PASSWORD_USERS accounts (break-glass) may still use a password.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "").strip()
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "single sign-on"
+OIDC_SCOPES = " ".join(os.environ.get("OIDC_SCOPES", "").split()) or "openid email profile"
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "").strip() or "preferred_username"
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "").strip() or "groups"
+# "group=role,...": "*" for everyone the provider signs in; the strongest role matched wins.
+OIDC_ROLE_MAP = env_pairs("OIDC_ROLE_MAP", "=")
+OIDC_PASSWORD_USERS = env_list("OIDC_PASSWORD_USERS", "")
+# The console's roles (console/accounts/roles.py ROLES; tests/sso/test_settings_sso.py keeps them equal).
+_CONSOLE_ROLES = ("admin", "support", "viewer")
+for _group, _role in OIDC_ROLE_MAP.items():
+    if _role not in _CONSOLE_ROLES:
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP: {_group}={_role}: {_role!r} is not a console role ({', '.join(_CONSOLE_ROLES)})."
+        )
+if OIDC_ISSUER:
+    if urlsplit(OIDC_ISSUER).scheme not in ("https", "http") or not urlsplit(OIDC_ISSUER).netloc:
+        raise ImproperlyConfigured(
+            f"OIDC_ISSUER={OIDC_ISSUER!r} is not an https:// URL (http:// only for a test provider)."
+        )
+    # The secret's value is never part of a message.
+    _missing = [name for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ISSUER is set, so {' and '.join(_missing)} must be set too.")
+    if "openid" not in OIDC_SCOPES.split():
+        raise ImproperlyConfigured(f"OIDC_SCOPES={OIDC_SCOPES!r} must include openid.")
+# mozilla-django-oidc's own settings, from the ones above; the provider's endpoints come from its
+# discovery document (console/sso/provider.py), fetched at the first sign-in, not at start-up.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = OIDC_SCOPES
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = True
+LOGIN_REDIRECT_URL_FAILURE = "login"
 
 # Request size: form posts are small. Uploaded files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE
 # (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file, in TMPDIR);
@@ -418,6 +469,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if OIDC_ISSUER:
+    # Signing out posts to the console, which redirects to the provider's end_session_endpoint;
+    # a destructive form's post may redirect to the provider to re-authenticate. Both are form
+    # submissions the policy must let reach the provider's origin, and nothing else.
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -41,6 +41,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "logout": {"POST": LOGIN},
     "reauth": {"GET": LOGIN, "POST": LOGIN},
     "set_region": {"POST": LOGIN},
+    # Single sign-on (console/sso/): to the provider and back; 404 when OIDC_ISSUER is unset.
+    "oidc_authentication_init": {"GET": PUBLIC},
+    "oidc_authentication_callback": {"GET": PUBLIC},
+    "oidc_reauth": {"GET": LOGIN},
     "healthz": {"GET": PUBLIC},
     "readyz": {"GET": PUBLIC},
     # Pools: everyone with a role reads them; forms that change a pool are for admins only
