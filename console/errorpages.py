@@ -2,14 +2,20 @@
 
 Each also carries a one-line explanation in the X-Console-Message header: an htmx request
 that fails is not swapped into the page, and static/js/console.js shows that line in the
-page's alert region instead. 404 uses Django's own handler with templates/404.html.
+page's alert region instead. 404 uses Django's own handler with templates/404.html; with DEBUG
+on, ConsoleNotFoundMiddleware shows that page too unless SHOW_TECHNICAL_404 asks for Django's.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import Resolver404, resolve
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from .requestid import current_request_id
@@ -55,3 +61,34 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
     response = render(request, "csrf_failure.html", {"message": message}, status=403)
     return _with_message(response, message)
+
+
+class ConsoleNotFoundMiddleware:
+    """With DEBUG on, "not found" shows the console's 404 page, not Django's list of URL patterns.
+
+    Django answers a Http404 with its technical page whenever DEBUG is on, before any handler404
+    is asked; `make run` runs with DEBUG on, so a mistyped address there looked like a crash.
+    SHOW_TECHNICAL_404=true brings Django's page back. With DEBUG off this does nothing: the
+    handler404 (templates/404.html) already answers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def _active(self) -> bool:
+        return settings.DEBUG and not settings.SHOW_TECHNICAL_404
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._active():
+            # An address no URL pattern matches fails before any view runs, where
+            # process_exception cannot see it: resolve it here first.
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return defaults.page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and self._active():
+            return defaults.page_not_found(request, exception)
+        return None
