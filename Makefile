@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test lint format bench emulator install install-dev lock clean
+.PHONY: run user test lint format bench emulator install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ run: $(VENV)/.installed
 	$(MANAGE) demo_admin
 	mkdir -p .run
 	REDIS_URL="$$($(MANAGE) redis_url)" $(BIN)/honcho start
+
+# A console user for the local run: `make user NAME=alice ROLE=support` (prompts for the
+# password; run again to change a user's role and password). DEBUG as `make run` sets it.
+user: export DEBUG ?= true
+user: $(VENV)/.installed
+	@test -n "$(NAME)" && test -n "$(ROLE)" || { echo "Usage: make user NAME=alice ROLE=admin|support|viewer" >&2; exit 2; }
+	$(MANAGE) migrate --noinput
+	$(MANAGE) create_console_user "$(NAME)" --role "$(ROLE)"
 
 emulator: export DEBUG ?= true
 emulator: $(VENV)/.installed

@@ -101,8 +101,14 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. For a local run, set DEBUG=true as `make run` "
+            "does (a key is then kept in .secret_key), e.g. `make user NAME=alice ROLE=admin`."
+        )
     SECRET_KEY = _development_secret_key()
+
+# With DEBUG on, an unknown address shows Django's list of URL patterns only when this is on.
+SHOW_TECHNICAL_404 = env_bool("SHOW_TECHNICAL_404", False)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -153,6 +159,8 @@ MIDDLEWARE = [
     # A view whose Cognito call is throttled answers 429 with a page that retries itself.
     "console.errorpages.ThrottledMiddleware",
     "csp.middleware.CSPMiddleware",
+    # With DEBUG on (make run), "not found" is the console's page unless SHOW_TECHNICAL_404.
+    "console.errorpages.ConsoleNotFoundMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -500,13 +508,21 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", ("json", "pl
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "console.requestid.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "console.requestid.RequestIdFilter"},
+        # Beat's every-5-seconds reconciler lines at DEBUG (console/tasklog.py).
+        "routine_tasks": {"()": "console.tasklog.RoutineTaskFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
         "json": {"()": "console.jsonlog.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["routine_tasks", "request_id"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

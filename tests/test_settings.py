@@ -71,6 +71,18 @@ def test_settings_refuse_to_load_without_a_secret_key_when_debug_is_off(tmp_path
     assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
+def test_a_command_without_a_secret_key_says_how_to_run_locally_without_a_traceback(tmp_path):
+    # What the README's create_console_user looked like on a laptop: DEBUG unset.
+    env = _production_env(tmp_path)
+    del env["SECRET_KEY"], env["DEBUG"]
+
+    result = _manage(tmp_path, "create_console_user", "alice", "--role", "viewer", **env)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "DEBUG=true" in result.stderr and "make user NAME=alice ROLE=admin" in result.stderr
+
+
 def _directives(header: str) -> dict[str, list[str]]:
     parts = (part.strip().split() for part in header.split(";") if part.strip())
     return {words[0]: words[1:] for words in parts}
