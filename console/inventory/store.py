@@ -329,6 +329,34 @@ def _split(logins: str) -> list[str]:
     return logins.split("\n") if logins else []
 
 
+_LINK_TABLE = InventoryLogin._meta.db_table
+_PG_INSERT_LINKS = f"""
+INSERT INTO {_LINK_TABLE} (identity_id, pool_id, provider, created, modified)
+SELECT identity_id, %s, provider, created, modified
+FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[], %s::timestamptz[])
+     AS links(identity_id, provider, created, modified)
+"""  # noqa: S608
+
+
+def _insert_links(pool_id: str, links: list[tuple[str, str, dt.datetime, dt.datetime]]) -> None:
+    """The provider rows of identities new, changed or live again (the ORM's bulk_create on
+    SQLite; on PostgreSQL one short statement of arrays, which costs a fraction of it)."""
+    if connection.vendor != "postgresql":
+        InventoryLogin.objects.bulk_create(
+            InventoryLogin(
+                identity_id=identity_id,
+                pool_id=pool_id,
+                provider=provider,
+                created=created,
+                modified=modified,
+            )
+            for identity_id, provider, created, modified in links
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_INSERT_LINKS, [pool_id, *(list(column) for column in zip(*links, strict=True))])
+
+
 _STATE_TABLE = PoolState._meta.db_table
 # The PostgreSQL path of _apply_delta: one statement, no read (the providers merged in jsonb).
 _ADD_TO_STATE = f"""
@@ -468,7 +496,7 @@ def _write(
         before, live_after = _upsert(pool_id, rows, seen_at, sync_started, enabled)
         delta = _Delta()
         stale_links: list[str] = []
-        new_links: list[InventoryLogin] = []
+        new_links: list[tuple[str, str, dt.datetime, dt.datetime]] = []
         new = revived = 0
         for row in rows:
             old = before.get(row.identity_id)
@@ -480,14 +508,7 @@ def _write(
                 delta.drop(old[4], old[5], old[0])
             if is_live and (changed or not was_live):
                 new_links.extend(
-                    InventoryLogin(
-                        identity_id=row.identity_id,
-                        pool_id=pool_id,
-                        provider=provider,
-                        created=row.created,
-                        modified=row.modified,
-                    )
-                    for provider in _split(row.logins)
+                    (row.identity_id, provider, row.created, row.modified) for provider in _split(row.logins)
                 )
                 # The disabled flag is kept through the upsert; a new row's is unknown.
                 delta.add(not row.logins, row.logins)
@@ -498,7 +519,7 @@ def _write(
         if stale_links:
             InventoryLogin.objects.filter(identity__in=stale_links).delete()
         if new_links:
-            InventoryLogin.objects.bulk_create(new_links)
+            _insert_links(pool_id, new_links)
         _apply_delta(pool_id, delta)
     return Written(new, revived)
 
