@@ -181,8 +181,12 @@ def finish_sync(
         )
         if disabled_checked:
             listed = live.filter(listed_in_sync=sync_started)
-            listed.filter(enabled_in_sync=sync_started).update(disabled=False)
-            listed.exclude(enabled_in_sync=sync_started).update(disabled=True)
+            # Only the rows whose flag changes are written (a 10M pool is mostly unchanged).
+            unset_or = Q(disabled__isnull=True)
+            listed.filter(unset_or | Q(disabled=True), enabled_in_sync=sync_started).update(disabled=False)
+            listed.filter(unset_or | Q(disabled=False)).exclude(enabled_in_sync=sync_started).update(
+                disabled=True
+            )
             state.disabled_as_of = finished
         counts = live.aggregate(
             total=Count("pk"),
