@@ -169,8 +169,6 @@ def finish_sync(
     Cost: a few passes over the pool's index (seconds at 10M on PostgreSQL), once per sync."""
     finished = finished_at or _now()
     with transaction.atomic(savepoint=False):
-        state = _state(pool_id)
-        previous_as_of = state.as_of
         live = InventoryIdentity.objects.filter(pool_id=pool_id, gone_at__isnull=True)
         unlisted = live.filter(
             Q(listed_in_sync__isnull=True) | Q(listed_in_sync__lt=sync_started), last_seen__lt=sync_started
@@ -187,6 +185,12 @@ def finish_sync(
             listed.filter(unset_or | Q(disabled=False)).exclude(enabled_in_sync=sync_started).update(
                 disabled=True
             )
+        # The pool's state is locked only now, after the rows: every writer locks its rows, then
+        # the state (no deadlock), and a writer still waiting for the state applies its change
+        # on top of this recount, which did not see it.
+        state = _state(pool_id)
+        previous_as_of = state.as_of
+        if disabled_checked:
             state.disabled_as_of = finished
         counts = live.aggregate(
             total=Count("pk"),
