@@ -138,7 +138,10 @@ def record_page(
 
     One INSERT … ON CONFLICT statement for the identities; their provider rows are rewritten
     only for identities that are new, changed, or live again. Runs inside the caller's
-    transaction (the walk commits the page and its cursor together)."""
+    transaction (the walk commits the page and its cursor together). On PostgreSQL it makes that
+    transaction commit without waiting for the disk (synchronous_commit off, for this transaction
+    only): a database crash may lose the last pages and their cursor together, never one without
+    the other, and the resumed walk lists them again."""
     return _write(pool_id, list(identities), seen_at=seen_at, sync_started=sync_started, enabled=False)
 
 
