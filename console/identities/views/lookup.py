@@ -40,7 +40,12 @@ def _find_id(request: HttpRequest, query: lookup.Query, context: dict[str, Any])
 def _search_developer_user(
     request: HttpRequest, query: lookup.Query, context: dict[str, Any]
 ) -> HttpResponse | None:
-    pools = catalog(refresh=request.GET.get("refresh") == "1")
+    refresh = request.GET.get("refresh") == "1"
+    if refresh and not lookup.may_read_pools_again(request.user.pk):
+        # The catalog is at most a minute old anyway; the page says why it was not read again.
+        context["read_again_refused"] = lookup.READ_AGAIN_SECONDS
+        refresh = False
+    pools = catalog(refresh=refresh)
     context["catalog"] = pools
     result = context["search"] = lookup.search_developer_user(query.text, pools, context["only_pool"])
     if len(result.matches) == 1 and not result.failures:
