@@ -138,3 +138,14 @@ def test_a_refused_refresh_still_finds_what_the_kept_list_knows(
     assert response.status_code == 302
     assert identity in response["Location"]
     assert newer not in response["Location"]
+
+
+def test_a_search_that_found_nothing_only_because_the_quota_is_busy_answers_the_busy_page(
+    as_support, pools, lookups_exhausted
+):
+    response = as_support.get(LOOKUP, {"q": "customer-12345"})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "LookupDeveloperIdentity" in response.content.decode()
+    assert 'http-equiv="refresh"' in response.content.decode()

@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from console.accounts.roles import permission_required
 from console.aws.catalog import catalog
-from console.aws.errors import CognitoError
+from console.aws.errors import CognitoError, Throttled
 
 from .. import lookup
 from ..links import identity_url, pool_page_url
@@ -48,6 +48,11 @@ def _search_developer_user(
     pools = catalog(refresh=refresh)
     context["catalog"] = pools
     result = context["search"] = lookup.search_developer_user(query.text, pools, context["only_pool"])
+    busy = [failure.error for failure in result.failures if isinstance(failure.error, Throttled)]
+    if not result.matches and busy and len(busy) == len(result.failures):
+        # Nothing found only because the quota is busy: the busy page, which searches again by
+        # itself when the turn is due, rather than an answer that looks final.
+        raise busy[0]
     if len(result.matches) == 1 and not result.failures:
         match = result.matches[0]
         return _go(request, identity_url(match.identity_id, match.pool.pool_id))
