@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import random
+import re
 import statistics
 import threading
 import time
@@ -49,7 +50,8 @@ class Tally:
     answers: list[float] = field(default_factory=list)
     busy: int = 0
     errors: int = 0
-    # A search answered 200 (a list, not the identity): a pool was busy, so the match is not opened.
+    # A search answered 200 (a list, not the identity): a pool was busy, so the match was not
+    # opened for the agent, who then opens it from the list.
     unresolved: int = 0
 
     def percentile(self, share: float) -> float:
@@ -86,6 +88,7 @@ class Window:
 
 
 KINDS = ("search", "identity", "pool")
+_IDENTITY_LINK = re.compile(r'<td><a href="(/identities/[^"]+)"><code>')
 
 
 # --- Setting up: pools, developer users, people signed in -------------------------------------
@@ -161,9 +164,10 @@ class Browser:
         self.host, self.port = parts.hostname or HOST, parts.port or 80
         self.cookie = cookie
         self.connection: http.client.HTTPConnection | None = None
+        self.body = b""
 
     def get(self, path: str) -> tuple[int, dict[str, str], float]:
-        """(status, headers, ms); status 0 when the connection failed."""
+        """(status, headers, ms); status 0 when the connection failed. The page is in `self.body`."""
         started = time.monotonic()
         for attempt in range(2):
             if self.connection is None:
@@ -171,7 +175,7 @@ class Browser:
             try:
                 self.connection.request("GET", path, headers={"Cookie": f"sessionid={self.cookie}"})
                 response = self.connection.getresponse()
-                response.read()
+                self.body = response.read()
                 headers = {name.lower(): value for name, value in response.getheaders()}
                 return response.status, headers, (time.monotonic() - started) * 1000
             except (OSError, http.client.HTTPException):
@@ -196,7 +200,11 @@ def _until_answered(browser: Browser, path: str, kind: str, window: Window, stop
         status, headers, ms = browser.get(path)
         window.record(kind, status, ms)
         if status != 429:
-            return headers.get("location", "") if status == 302 else ""
+            if status == 302:
+                return headers.get("location", "")
+            # A list of matches (a pool was busy, so it was not opened): the agent opens the first.
+            match = _IDENTITY_LINK.search(browser.body.decode(errors="replace")) if kind == "search" else None
+            return match.group(1).replace("&amp;", "&") if match else ""
         stop.wait(_retry_after(headers))
     return ""
 
@@ -289,7 +297,7 @@ def report_lines(window: Window, seconds: float, searched: int, workers: str) ->
     )
     lines.append(
         "  (answers: 200/302, their latency at the client; 429: the busy page, asked again after its "
-        "Retry-After;\n   incomplete: a search answered 200 with its list, not the identity, as a pool was busy)"
+        "Retry-After;\n   incomplete: a search answered 200 with its list, as a pool was busy; the agent opens the match)"
     )
     lines.append(f"  ({BEFORE})")
     return lines
