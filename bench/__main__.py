@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--concurrent-only",
         action="store_true",
-        help="only the concurrent users on gunicorn (under a minute)",
+        help="only the concurrent users on gunicorn (about 90 s)",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
