@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import concurrent as concurrent_users
 from bench import console as console_pages
 from bench import export as export_bench
 from bench import inventory as inventory_bench
@@ -72,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller pools and shorter runs (smoke test)")
     parser.add_argument("--prune-only", action="store_true", help="only the prune benchmark")
+    parser.add_argument(
+        "--concurrent-only",
+        action="store_true",
+        help="only the concurrent users on gunicorn (about 90 s)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="cognito-bench-") as tmp, ExitStack() as stack:
@@ -80,9 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         stack.enter_context(_bench_redis(workdir))
         report = Report()
         started = time.monotonic()
+        if args.concurrent_only:
+            concurrent_users.run(workdir, database_url, REGION, report.line, quick=args.quick)
+            return 0
         if not args.prune_only:
             _run(plan, workdir, database_url, report)
         prune_bench.run(workdir, database_url, report.line)
+        if not args.prune_only:
+            # Pages under the account's quotas: 20 support agents and pool pages on gunicorn.
+            concurrent_users.run(workdir, database_url, REGION, report.line, quick=plan is QUICK)
         report.line()
         report.line(f"Total time {time.monotonic() - started:.0f} s")
         if args.prune_only:
@@ -115,12 +127,22 @@ def _bench_redis(workdir: Path) -> Iterator[None]:
         server = start_embedded(socket)
         url = socket_url(socket)
     os.environ["REDIS_URL"] = settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+    _cache_on(url)
     try:
         yield
     finally:
         if server is not None:
             server.kill()
             server.wait(timeout=10)
+
+
+def _cache_on(url: str) -> None:
+    """Django's cache in the benchmark's Redis too (it was configured from the environment)."""
+    from django.conf import settings
+    from django.test.signals import clear_cache_handlers
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    clear_cache_handlers(setting="CACHES")
 
 
 def _setup_django(workdir: Path) -> str:

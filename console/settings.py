@@ -221,9 +221,21 @@ DATABASES["audit"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: Celery broker and the shared rate limiter. `make run` sets it (an embedded
+# Redis: Celery broker, the shared rate limiter and the cache. `make run` sets it (an embedded
 # Redis when none answers on 127.0.0.1:6379).
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# Django's cache, in the same Redis (console/cache.py): what saves calls from the account's
+# Cognito quota (the developer-pool catalog, which pool an identity is in) is shared by every
+# process. It fails open: without Redis, pages work and ask Cognito instead.
+CACHES = {
+    "default": {
+        "BACKEND": "console.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "console:cache",
+        "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+    }
+}
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None

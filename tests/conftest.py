@@ -16,9 +16,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connections
 from django.test import Client
+from django.test.signals import clear_cache_handlers
 
+from console import cache as cache_module
 from console.aws.clients import build_client, reset_clients
 from console.localrun.redis import answers, local_redis_url, socket_url, start_embedded
 from console.redisconn import get_redis
@@ -66,6 +69,10 @@ def _stop(process: subprocess.Popen[bytes], folder: Path) -> None:
 
 settings.REDIS_URL = _test_redis_url(_redis_server_for_tests(), os.environ.get("TEST_REDIS_DB", "15"))
 settings.CELERY_BROKER_URL = settings.REDIS_URL
+# The cache lives in the same test database (console/cache.py); the cache handler is rebuilt so
+# that no connection to the configured Redis database survives.
+settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}}
+clear_cache_handlers(setting="CACHES")
 # Threads that serve requests in this process (pytest-django's live server, one thread per
 # kept-alive browser connection) close their database connection when each request ends,
 # instead of keeping it for DB_CONN_MAX_AGE: a kept one outlived the tests and stopped
@@ -84,6 +91,16 @@ def redis_db():
     yield client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache is in Redis, so it outlives a test (and a test session): every test starts
+    # without another's catalog or pool answers. Only the cache's keys go (console/cache.py).
+    cache_module.reset()
+    cache.clear()
+    yield
+    cache_module.reset()
 
 
 @pytest.fixture(autouse=True)

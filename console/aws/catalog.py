@@ -2,13 +2,14 @@
 
 A developer user id search asks every such pool, and knowing which ones they are takes a
 DescribeIdentityPool per pool, so the list is kept in Django's cache for CATALOG_SECONDS per
-endpoint and region; the lookup page says how old it is and can refresh it. Pages that create,
+endpoint and region, in Redis: every web process and worker shares one catalog (console/cache.py).
+The lookup page says how old it is and can refresh it (once a minute per person). Pages that create,
 change or delete a pool forget it (`forget_catalog`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -67,8 +68,23 @@ def _cache_key(region: str) -> str:
     return f"identities:developer-pools:{settings.COGNITO_ENDPOINT}:{region}"
 
 
+def _remember(region: str, result: Catalog) -> None:
+    # The cache is in Redis, shared by every process, and holds JSON (console/cache.py).
+    entry = {"pools": [astuple(pool) for pool in result.pools], "as_of": result.as_of.isoformat()}
+    cache.set(_cache_key(region), entry, CATALOG_SECONDS)
+
+
+def _remembered(region: str) -> Catalog | None:
+    entry = cache.get(_cache_key(region))
+    try:
+        pools = tuple(DeveloperPool(*fields) for fields in entry["pools"])
+        return Catalog(pools, (), datetime.fromisoformat(entry["as_of"]))
+    except (TypeError, KeyError, ValueError):
+        return None  # absent, or written by another version: build it again
+
+
 def _region_catalog(region: str, refresh: bool) -> Catalog:
-    cached = None if refresh else cache.get(_cache_key(region))
+    cached = None if refresh else _remembered(region)
     if cached is not None:
         return cached
     summaries = all_pools(region)
@@ -86,7 +102,7 @@ def _region_catalog(region: str, refresh: bool) -> Catalog:
     result = Catalog(pools, failures, timezone.now())
     if not failures:
         # A partial list is not kept: the next search asks again.
-        cache.set(_cache_key(region), result, CATALOG_SECONDS)
+        _remember(region, result)
     return result
 
 

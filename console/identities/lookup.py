@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 
 from console.aws import identities as gateway
-from console.aws.catalog import Catalog, DeveloperPool, Failure
-from console.aws.errors import CognitoError, NotAuthorized, NotFound
+from console.aws.catalog import CATALOG_SECONDS, Catalog, DeveloperPool, Failure
+from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
 from console.aws.fanout import Outcome, fan_out, first_success
 from console.aws.ids import is_cognito_id, region_of
-from console.aws.pools import all_pools
+from console.aws.pools import PoolSummary, all_pools
 
 # A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
 _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
@@ -104,6 +105,16 @@ def search_developer_user(user: str, pools: Catalog, only_pool: str = "") -> Dev
     return DeveloperSearch(matches, asked, (*catalog_failures, *failures), pools.as_of)
 
 
+# Reading the pools again costs one DescribeIdentityPool per pool of every region, from the
+# quota every page and job shares: each person may do it once per this many seconds.
+READ_AGAIN_SECONDS = CATALOG_SECONDS
+
+
+def may_read_pools_again(user_id: int) -> bool:
+    """Whether this person's `refresh` may rebuild the catalog now (and count it if so)."""
+    return cache.add(f"identities:pools-read-again:{user_id}", True, READ_AGAIN_SECONDS)
+
+
 @dataclass(frozen=True)
 class IdFound:
     """What a `REGION:GUID` is: kind "identity" (with its pool, if found) or "pool"."""
@@ -119,7 +130,7 @@ def find_id(cognito_id: str) -> IdFound | None:
     except NotFound:
         pass
     else:
-        return IdFound("identity", pool_of_identity(cognito_id))
+        return IdFound("identity", pool_of_identity(cognito_id).pool_id)
     try:
         gateway.pool_facts(cognito_id)
     except NotFound:
@@ -127,22 +138,82 @@ def find_id(cognito_id: str) -> IdFound | None:
     return IdFound("pool", cognito_id)
 
 
-def pool_of_identity(identity_id: str) -> str | None:
-    """The pool an identity belongs to, or None if no pool of its region claims it.
+@dataclass(frozen=True)
+class PoolOfIdentity:
+    """Which pool an identity is in: `pool_id`, or None with the `error` that kept a pool of its
+    region from answering (no error: every pool answered, and none claims it)."""
 
-    DescribeIdentity does not say; LookupDeveloperIdentity by IdentityId answers only in the
-    identity's own pool, so the region's pools are asked, a few at a time.
+    pool_id: str | None
+    error: CognitoError | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Not found because the account's quota is busy: try again, it is not "no pool"."""
+        return isinstance(self.error, Throttled)
+
+
+# An identity never changes pool (DESIGN.md, invariant 7) and ids are never reused, so a found
+# answer may be kept as long as the cache keeps anything. "Not found" and failures never are.
+POOL_OF_IDENTITY_SECONDS = 30 * 24 * 3600
+
+
+def _pool_key(identity_id: str) -> str:
+    return f"identities:pool-of:{settings.COGNITO_ENDPOINT}:{identity_id}"
+
+
+def remember_pool(identity_id: str, pool_id: str) -> None:
+    """Keep a pool the service confirmed for the identity (the identity page's `?pool=` check)."""
+    cache.set(_pool_key(identity_id), pool_id, POOL_OF_IDENTITY_SECONDS)
+
+
+def pool_of_identity(identity_id: str) -> PoolOfIdentity:
+    """The pool an identity belongs to: from the cache (Redis, shared by every process), else
+    by asking every pool of its region, which costs one LookupDeveloperIdentity per pool.
+
+    The one place pages ask "which pool": an answer from the inventory belongs here, in front
+    of the cache, which stays for the ids the inventory does not know.
     """
-    region = region_of(identity_id)
+    remembered = cache.get(_pool_key(identity_id))
+    if isinstance(remembered, str):
+        return PoolOfIdentity(remembered)
+    answer = _ask_every_pool(identity_id)
+    if answer.pool_id:
+        remember_pool(identity_id, answer.pool_id)
+    return answer
+
+
+def _ask_every_pool(identity_id: str) -> PoolOfIdentity:
+    """DescribeIdentity does not say; LookupDeveloperIdentity by IdentityId answers only in the
+    identity's own pool, so the region's pools are asked, a few at a time. Once one answers,
+    or the quota is busy, the rest are not asked: neither would change the answer."""
     try:
-        summaries = all_pools(region)
-    except CognitoError:
-        return None
-    outcomes: list[Outcome] = fan_out(
-        lambda summary: gateway.developer_users_of(summary.pool_id, identity_id, page_size=1), summaries
-    )
+        summaries = all_pools(region_of(identity_id))
+    except CognitoError as exc:
+        return PoolOfIdentity(None, exc)
+    stop: list[CognitoError] = []
+
+    def ask(summary: PoolSummary) -> None:
+        if stop:
+            raise stop[0]
+        try:
+            gateway.developer_users_of(summary.pool_id, identity_id, page_size=1)
+        except Throttled as exc:
+            stop.append(exc)
+            raise
+        stop.append(NotFound("Not asked: the identity was found in another pool."))
+
+    outcomes: list[Outcome] = fan_out(ask, summaries)
     found = first_success(outcomes)
-    return found.item.pool_id if found else None
+    if found:
+        return PoolOfIdentity(found.item.pool_id)
+    # Not found and not authorized mean "not in this pool"; anything else left a pool unasked.
+    unanswered = [
+        outcome.error
+        for outcome in outcomes
+        if not outcome.ok and not isinstance(outcome.error, (NotFound, NotAuthorized))
+    ]
+    busy = next((error for error in unanswered if isinstance(error, Throttled)), None)
+    return PoolOfIdentity(None, busy or next(iter(unanswered), None))
 
 
 def identity_in_pool(identity_id: str, pool_id: str) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from bench.servers import free_port
@@ -164,7 +163,7 @@ def test_pools_that_cannot_be_asked_are_listed_and_the_match_is_not_opened(
     # A pool the service refuses to be asked about (its id fails the model's pattern).
     broken = catalog.DeveloperPool("us-east-1:BROKEN", "broken pool", "us-east-1", DEVELOPER)
     listed = catalog.catalog()
-    cache.set(catalog._cache_key("us-east-1"), catalog.Catalog((*listed.pools, broken), (), listed.as_of), 60)
+    catalog._remember("us-east-1", catalog.Catalog((*listed.pools, broken), (), listed.as_of))
 
     response = as_support.get(LOOKUP, {"q": "customer-12345"})
 

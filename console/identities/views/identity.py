@@ -27,7 +27,7 @@ DEVELOPER_USERS_PAGE = 10
 
 def _identity_pool(
     request: HttpRequest, identity_id: str
-) -> tuple[str | None, gateway.DeveloperUsersPage | None]:
+) -> tuple[lookup.PoolOfIdentity, gateway.DeveloperUsersPage | None]:
     """The identity's pool: the one the link named, if the service agrees, else found by asking.
 
     Asking the named pool for the identity's developer users is the check; its answer is the
@@ -36,9 +36,12 @@ def _identity_pool(
     named = request.GET.get("pool", "")
     if is_cognito_id(named) and region_of(named) == region_of(identity_id):
         try:
-            return named, gateway.developer_users_of(named, identity_id, page_size=DEVELOPER_USERS_PAGE)
+            first = gateway.developer_users_of(named, identity_id, page_size=DEVELOPER_USERS_PAGE)
         except (NotAuthorized, NotFound):
             pass
+        else:
+            lookup.remember_pool(identity_id, named)
+            return lookup.PoolOfIdentity(named), first
     return lookup.pool_of_identity(identity_id), None
 
 
@@ -48,9 +51,11 @@ def _int_or_none(text: str | None) -> int | None:
 
 def _identity_context(request: HttpRequest, identity_id: str, identity: gateway.Identity) -> dict[str, Any]:
     context: dict[str, Any] = {"identity": identity, "identity_id": identity_id}
-    pool_id, first_users = _identity_pool(request, identity_id)
-    context["pool_id"] = pool_id
+    found, first_users = _identity_pool(request, identity_id)
+    pool_id = context["pool_id"] = found.pool_id
     if pool_id is None:
+        # Why it is unknown: every pool answered "not mine", or some could not be asked now.
+        context["pool_search"] = found
         return context
     context["pool_url"] = pool_page_url(pool_id)
     try:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from console.accounts.roles import permission_required
 from console.aws.catalog import catalog
-from console.aws.errors import CognitoError
+from console.aws.errors import CognitoError, Throttled
 from console.htmx import go_to, render_page
 
 from .. import lookup
@@ -33,9 +33,19 @@ def _find_id(request: HttpRequest, query: lookup.Query, context: dict[str, Any])
 def _search_developer_user(
     request: HttpRequest, query: lookup.Query, context: dict[str, Any]
 ) -> HttpResponse | None:
-    pools = catalog(refresh=request.GET.get("refresh") == "1")
+    refresh = request.GET.get("refresh") == "1"
+    if refresh and not lookup.may_read_pools_again(request.user.pk):
+        # The catalog is at most a minute old anyway; the page says why it was not read again.
+        context["read_again_refused"] = lookup.READ_AGAIN_SECONDS
+        refresh = False
+    pools = catalog(refresh=refresh)
     context["catalog"] = pools
     result = context["search"] = lookup.search_developer_user(query.text, pools, context["only_pool"])
+    busy = [failure.error for failure in result.failures if isinstance(failure.error, Throttled)]
+    if not result.matches and busy and len(busy) == len(result.failures):
+        # Nothing found only because the quota is busy: the busy page, which searches again by
+        # itself when the turn is due, rather than an answer that looks final.
+        raise busy[0]
     if len(result.matches) == 1 and not result.failures:
         match = result.matches[0]
         return go_to(request, identity_url(match.identity_id, match.pool.pool_id))
