@@ -35,7 +35,8 @@ def test_the_console_section_measures_every_page_for_a_small_and_a_large_pool(se
         "lookup of a developer user id",
     ):
         assert text.count(label) == 2, label  # a figure and a ratio
-    assert "lookup across all pools (4 with a developer provider)" in text
+    # The two pools of the test and the demo's four with a developer provider (seed_demo).
+    assert "lookup across all pools (6 with a developer provider)" in text
     assert "browser first page at 400, median:" in text
     assert text.count("PASS") + text.count("MISS") == 5
 
