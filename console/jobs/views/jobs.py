@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
 from console.audit.export import safe_cell
+from console.audit.record import record_console_action
 from console.aws import errors, limiter
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
@@ -197,13 +198,27 @@ def _result_lines(job: Job) -> Iterator[str]:
 
 
 @require_safe
-@permission_required("view_console")
+# The results name what the job touched (a merge's are developer user ids): the identity
+# page shows those only with lookup_identities, and so does this download.
+@permission_required("lookup_identities")
 def job_results(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Every input item of the job with its outcome, as CSV."""
+    """Every input item of the job with its outcome, as CSV; every download is audited."""
     job = get_object_or_404(Job, pk=job_id)
+    if request.method == "GET":  # HEAD sends no results
+        _audit_results_download(job)
     response = StreamingHttpResponse(_result_lines(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-{job.kind}-results.csv"'
     return response
+
+
+def _audit_results_download(job: Job) -> None:
+    record_console_action(
+        "job.results_download",
+        pool_id=job.pool_id,
+        region=job.region,
+        request={"job": job.pk, "kind": job.kind, "items": job.total},
+        reason=job.reason,
+    )
 
 
 # ---------------------------------------------------------------------------------------
