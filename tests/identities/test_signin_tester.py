@@ -89,10 +89,10 @@ def test_an_enhanced_flow_only_pool_skips_the_basic_flow_step_and_goes_on(as_sup
     assert "Signed in: every step succeeded" in html
 
 
-def test_a_developer_user_signs_in_with_the_cognito_token(as_support, pool_id, with_roles):
+def test_a_developer_user_signs_in_with_the_cognito_token(as_admin, pool_id, with_roles):
     with_roles(pool_id)
 
-    html = run(as_support, pool_id, flow="developer", developer_user="customer-1").content.decode()
+    html = run(as_admin, pool_id, flow="developer", developer_user="customer-1").content.decode()
 
     assert steps(html) == [("GetOpenIdTokenForDeveloperIdentity", "ok"), ("GetCredentialsForIdentity", "ok")]
     assert escape('"cognito-identity.amazonaws.com": "•••• masked"') in html
@@ -224,3 +224,30 @@ def test_the_admin_may_run_it_too(as_admin, pool_id, with_roles):
     with_roles(pool_id)
 
     assert "every step succeeded" in run(as_admin, pool_id, flow="unauthenticated").content.decode()
+
+
+def test_support_cannot_link_a_new_developer_user_to_a_guest_identity(
+    as_support, cognito, pool_id, with_roles, guests
+):
+    # The developer flow registers unknown developer users and links them to the IdentityId
+    # sent: registration is for admins, so the flow is too, and the page says so.
+    with_roles(pool_id)
+    guest = guests(pool_id, 1)[0]
+
+    response = run(
+        as_support, pool_id, flow="developer", developer_user="made-by-support-001", identity_id=guest
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The developer user flow is for admins" in html
+    assert "data-operation=" not in html  # nothing was called
+    assert not AuditEvent.objects.filter(operation="GetOpenIdTokenForDeveloperIdentity").exists()
+    assert cognito.describe_identity(IdentityId=guest).get("Logins", []) == []
+    assert (
+        cognito.lookup_developer_identity(IdentityPoolId=pool_id, IdentityId=guest).get(
+            "DeveloperUserIdentifierList", []
+        )
+        == []
+    )
+    assert "for admins only" in as_support.get(url(pool_id)).content.decode()
