@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
-from console.audit.export import safe_cell
+from console.audit.export import SafeCsvWriter
 from console.audit.record import record_console_action
 from console.aws import errors, limiter
 from console.safeguards.forms import DestructiveConfirmForm
@@ -176,11 +175,11 @@ def _result_row(job: Job, item: Item) -> list[str]:
         values = [item.line, item.target, item.destination, item.outcome, item.result]
     else:
         values = [item.line, item.target, item.outcome]
-    return [safe_cell(value) for value in [*values, item.error_code, item.message]]
+    return [*values, item.error_code, item.message]
 
 
 def _result_lines(job: Job) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
     yield writer.writerow([*_result_header(job), "error_code", "message"])
     after = (0, 0)
     while True:
