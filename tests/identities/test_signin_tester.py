@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from console.audit.models import AuditEvent
+from console.safeguards.reauth import PASSWORD_AT
 from tests.cognito import AUTH_ROLE, GOOGLE, id_token
 from tests.secrets_scan import assert_no_secrets
 
@@ -251,3 +253,18 @@ def test_support_cannot_link_a_new_developer_user_to_a_guest_identity(
         == []
     )
     assert "for admins only" in as_support.get(url(pool_id)).content.decode()
+
+
+def test_the_developer_flow_asks_for_the_password_again_as_registering_does(as_admin, pool_id, with_roles):
+    # It links developer users to identities: that changes who can get which credentials.
+    with_roles(pool_id)
+    session = as_admin.session
+    session[PASSWORD_AT] = time.time() - 3600
+    session.save()
+
+    response = run(as_admin, pool_id, flow="developer", developer_user="customer-1")
+
+    assert response.status_code == 302 and response.url.startswith("/accounts/reauth/")
+    assert not AuditEvent.objects.filter(operation="GetOpenIdTokenForDeveloperIdentity").exists()
+    # A guest's sign-in changes nobody's access: it runs without the password.
+    assert "every step succeeded" in run(as_admin, pool_id, flow="unauthenticated").content.decode()

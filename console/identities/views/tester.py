@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
+from console.safeguards.reauth import ask_for_password, password_entered_recently
 
 from .. import signin
 from ..forms import SignInTestForm
@@ -58,6 +59,13 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
         form.add_error("flow", "This pool has no developer provider: choose another flow.")
     if form.is_valid() and form.cleaned_data["flow"] == signin.DEVELOPER and not may_run_developer(request):
         form.add_error("flow", DEVELOPER_FLOW_REFUSED)
+    if (
+        form.is_valid()
+        and form.cleaned_data["flow"] == signin.DEVELOPER
+        and not password_entered_recently(request)
+    ):
+        # Linking a developer user changes who gets which credentials, as registering does.
+        return ask_for_password(request)
     if form.is_valid():
         context["run"] = signin.run(_plan(pool, form.cleaned_data))
     template = f"{TEMPLATE}#result" if request.htmx else TEMPLATE

@@ -14,6 +14,7 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PrincipalTagMap, describe_pool, get_principal_tags, set_principal_tags
+from console.safeguards.reauth import recent_auth_required
 
 from .. import sections
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
@@ -49,6 +50,8 @@ def _group(rows: list[dict[str, str]], bound: bool) -> RowGroup:
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 def pool_principal_tags(request: HttpRequest, pool_id: str) -> HttpResponse:
     """Choose inactive, the service's defaults, or custom tag → claim rows for one provider."""
     try:
