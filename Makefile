@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Every install comes from a lock: each transitive version with its hashes (README "Deploy":
+# Every install comes from a lock: each transitive version with its hashes (docs/deploy.md:
 # updating the locks). requirements-local.lock = runtime + honcho and the embedded Redis.
 $(VENV)/.installed: requirements-local.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-local.lock
@@ -26,6 +26,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: export DEBUG ?= true
+run: export AWS_REGIONS ?= us-east-1,eu-west-1
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

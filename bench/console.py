@@ -221,13 +221,13 @@ def run(
     pools: list[tuple[int, str]], samples: int, report: Callable[[str], None], deep: int = DEEP_PAGE
 ) -> None:
     """Measure the smallest and the largest of `pools` ((size, pool id) pairs) and print the section."""
-    from console.identities import lookup
+    from console.aws.catalog import catalog
 
     seed_demo_pools()
     client = admin_client()
     figures = measure_pools(client, [min(pools), max(pools)], samples, deep)
     everywhere = measure_lookup_everywhere(client, samples)
-    searched = len(lookup.catalog().pools)
+    searched = len(catalog().pools)
     for line in report_lines(figures, everywhere, searched, deep):
         report(line)
 

@@ -1,17 +1,28 @@
-"""The console's error pages (400, 403, 500 and a CSRF failure), in the console's layout.
+"""The console's error pages (400, 403, 429, 500 and a CSRF failure), in the console's layout.
 
 Each also carries a one-line explanation in the X-Console-Message header: an htmx request
 that fails is not swapped into the page, and static/js/console.js shows that line in the
 page's alert region instead. 404 uses Django's own handler with templates/404.html.
+
+429 is the answer of any page whose Cognito call could not get its turn: the account's quota
+is shared by every page and job (console/aws/limiter.py), so a busy quota is not the
+console's failure and never a 5xx. A page waits for its turn only briefly
+(COGNITO_RATE_LIMIT_WAIT), then answers at once with a page that tries again by itself when
+the turn is due (Retry-After, and a meta refresh that needs no JavaScript): a request never
+holds a web thread for long while it queues for the quota.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+from .aws import errors as aws_errors
 from .requestid import current_request_id
 
 MESSAGE_HEADER = "X-Console-Message"
@@ -55,3 +66,43 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
     response = render(request, "csrf_failure.html", {"message": message}, status=403)
     return _with_message(response, message)
+
+
+def retry_after(error: aws_errors.Throttled) -> int:
+    """Whole seconds until a throttled call is worth trying again (at least one)."""
+    wait = getattr(error, "retry_after", 1.0)
+    return max(1, math.ceil(wait))
+
+
+def busy(request: HttpRequest, error: aws_errors.Throttled) -> HttpResponse:
+    """429: the account's Cognito quota for this call is busy; the page tries again by itself."""
+    seconds = retry_after(error)
+    operation = error.operation or "This"
+    explanation = (
+        f"{operation} calls are limited per AWS account and region, and the console shares that "
+        "quota between every page and every bulk job."
+    )
+    context = {
+        "error": error,
+        "explanation": explanation,
+        "retry_after": seconds,
+        "retry": request.method in ("GET", "HEAD") and not getattr(request, "htmx", False),
+    }
+    response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return _with_message(response, f"{explanation} Nothing was changed; try again in {seconds} s.")
+
+
+class ThrottledMiddleware:
+    """Any view whose Cognito call was throttled (by AWS or by our limiter) answers `busy`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, aws_errors.Throttled):
+            return busy(request, exception)
+        return None

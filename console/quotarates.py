@@ -8,12 +8,16 @@ neither imports the other. Settings override it in each place.
 
 from __future__ import annotations
 
-# Published by AWS ("Quotas in Amazon Cognito" and the API reference).
+# Published by AWS: the current "Quotas in Amazon Cognito" page (identity pools' API request
+# rates, read December 2026: GetOpenIdTokenForDeveloperIdentity is 50, 200 was the 2023 guide's)
+# and the API reference (tags).
 PUBLISHED_RATES: dict[str, float] = {
     "GetId": 25,
     "GetOpenIdToken": 200,
     "GetCredentialsForIdentity": 200,
-    "GetOpenIdTokenForDeveloperIdentity": 200,
+    "GetOpenIdTokenForDeveloperIdentity": 50,
+    "ListIdentities": 5,
+    "DeleteIdentities": 10,
     "TagResource": 5,
     "UntagResource": 5,
     "ListTagsForResource": 10,
@@ -21,8 +25,6 @@ PUBLISHED_RATES: dict[str, float] = {
 # Our assumption where AWS publishes no figure (the reference's suggestion: 5-10 RPS for the
 # control plane, the slow calls lowest).
 ASSUMED_RATES: dict[str, float] = {
-    "ListIdentities": 5,
-    "DeleteIdentities": 10,
     "DescribeIdentity": 5,
     "LookupDeveloperIdentity": 5,
     "MergeDeveloperIdentities": 5,

@@ -1,7 +1,7 @@
 """Settings for the Cognito Identity Console.
 
-Every deploy-time value comes from the environment (listed in the README's
-configuration table) and has a safe default for development.
+Every deploy-time value comes from the environment (listed in
+docs/configuration.md) and has a safe default for development.
 """
 
 from __future__ import annotations
@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view whose Cognito call is throttled answers 429 with a page that retries itself.
+    "console.errorpages.ThrottledMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -208,7 +210,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
-# Bulk jobs (console/jobs, README "Bulk jobs"). The ledger in the database is the truth; the
+# Bulk jobs (console/jobs, docs/jobs.md). The ledger in the database is the truth; the
 # broker only carries "run chunk n of job j" messages, and the reconciler (Celery beat, every
 # JOB_RECONCILE_SECONDS) re-sends what a dead worker or a restarted Redis lost.
 JOB_CHUNK_TIME_LIMIT = env_int("JOB_CHUNK_TIME_LIMIT", 120, minimum=2)
@@ -296,10 +298,12 @@ EMULATOR_QUOTA_OVERRIDES = env_rates("EMULATOR_QUOTA_OVERRIDES")
 # The gateway's shared rate limiter (console/aws/limiter.py): a token bucket in Redis per
 # endpoint, region and operation, so every process together stays under the account's quota.
 # COGNITO_RATE_LIMITS="DeleteIdentities=8,ListIdentities=5" replaces the defaults (requests
-# per second); a page waits at most COGNITO_RATE_LIMIT_WAIT seconds for its turn.
+# per second); a page waits at most COGNITO_RATE_LIMIT_WAIT seconds for its turn, then answers
+# at once with a page that retries itself (console/errorpages.py), so no web thread is held
+# queueing for the quota.
 COGNITO_RATE_LIMITER = env_bool("COGNITO_RATE_LIMITER", True)
 COGNITO_RATE_LIMITS = env_rates("COGNITO_RATE_LIMITS")
-COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 5)
+COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 1)
 # Identity lookups ask every pool with a developer provider, and a bulk delete's pool check asks
 # about every id: at most this many calls at once.
 LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)

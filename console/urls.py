@@ -1,8 +1,11 @@
 from django.urls import include, path
 
-from console import views
+from console import converters, views
 from console.accounts import views as account_views
 from console.safeguards import views as safeguard_views
+
+# Before the apps' URLconfs are included: their routes use these converters.
+converters.register()
 
 urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),

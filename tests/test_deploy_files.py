@@ -26,7 +26,7 @@ SETTINGS_SOURCE = (ROOT / "console" / "settings.py").read_text()
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 HEALTHCHECK = ROOT / "deploy" / "healthcheck.py"
-README = (ROOT / "README.md").read_text()
+CONFIGURATION_DOC = (ROOT / "docs" / "configuration.md").read_text()
 # Variables read by the images of others, documented by them (postgres: its image's README).
 THIRD_PARTY_VARIABLES = {"postgres": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}}
 
@@ -115,7 +115,7 @@ def test_every_variable_a_service_sets_is_read_and_documented(name):
             assert f'"{variable}"' in SETTINGS_SOURCE, (
                 f"{name} sets {variable}, which settings.py never reads"
             )
-        assert f"`{variable}`" in README, f"{variable} is not in the README"
+        assert f"`{variable}`" in CONFIGURATION_DOC, f"{variable} is not in docs/configuration.md"
 
 
 def test_the_console_services_point_at_the_compose_postgres_redis_and_emulator():

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from console.audit.record import record_console_action
 from console.aws.clients import build_client
-from console.jobs import runner
+from console.jobs import parsing, runner
 from console.jobs.models import Draft, Item
 from tests.cognito import AUTH_ROLE, DEVELOPER, GOOGLE, full_pool_settings
 from tests.secrets_scan import assert_no_secrets
@@ -169,7 +169,7 @@ def _edit_review(client: Client, payload: str, region: str) -> HttpResponse:
 
 def _job_carrying(client: Client, payload: str, region: str) -> HttpResponse:
     user = get_user_model().objects.get(username="alice-admin")
-    targets = [runner.Target(1, payload, payload)]
+    targets = [parsing.Target(1, payload, payload)]
     job = runner.create_job(
         "merge", f"{region}:0a1b2c3d-0000-4000-8000-000000000001", targets, reason=payload, user=user
     )

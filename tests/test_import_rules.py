@@ -92,3 +92,95 @@ def _outside_emulator_and_gateway() -> list[Path]:
 def test_no_console_code_but_the_gateway_imports_the_emulator(path):
     reaching_in = sorted(name for name in imported_modules(path) if _within(name, EMULATOR))
     assert not reaching_in, f"{path} imports {reaching_in}: go through console/aws/ instead"
+
+
+JOBS = "console.jobs"
+
+
+def _jobs_import_graph() -> dict[str, set[str]]:
+    """console/jobs/ module -> the console/jobs/ modules it imports (a name imported from a
+    module counts as that module; imports inside functions and TYPE_CHECKING blocks count)."""
+    paths = {_module_name(path): path for path in _python_files(CONSOLE / "jobs")}
+
+    def owner(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        found = {owner(name) for name in imported_modules(path) if _within(name, JOBS)}
+        # The package itself is a parent every submodule import loads: its __init__ imports nothing.
+        graph[module] = {name for name in found if name is not None and name not in (module, JOBS)}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import circle of `graph`, each as one strongly connected set of two modules or more."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(graph.get(module, ())):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            members: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                members.append(member)
+                if member == module:
+                    break
+            if len(members) > 1:
+                cycles.append(sorted(members))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_the_cycle_finder_sees_a_circle_through_a_lazy_import(tmp_path, monkeypatch):
+    package = tmp_path / "console" / "jobs"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "low.py").write_text("def send():\n    from .high import task\n")
+    (package / "high.py").write_text("from . import low\n\ntask = low\n")
+    (package / "apart.py").write_text("from .low import send\n")
+    monkeypatch.setattr(f"{__name__}.CONSOLE", tmp_path / "console")
+
+    assert import_cycles(_jobs_import_graph()) == [["console.jobs.high", "console.jobs.low"]]
+
+
+def test_console_jobs_has_no_import_circle():
+    """Its modules stand on one-way floors (models, retrying, broker, parsing, runner, walk,
+    membership, the kinds, reconcile, tasks): a module never imports one that imports it back,
+    not even lazily inside a function."""
+    cycles = import_cycles(_jobs_import_graph())
+    assert not cycles, f"import circles inside console/jobs/: {cycles}"
+
+
+# Pools and jobs use identities only through the gateway (console/aws/): the developer-pool
+# catalog and the fan-out are gateway plumbing, not the identity pages'.
+IDENTITIES = "console.identities"
+NOT_IMPORTING_IDENTITIES = ("pools", "jobs")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for app in NOT_IMPORTING_IDENTITIES for path in _python_files(CONSOLE / app)],
+    ids=lambda path: str(path.relative_to(CONSOLE)),
+)
+def test_pools_and_jobs_import_nothing_of_the_identities_app(path):
+    reaching_across = sorted(name for name in imported_modules(path) if _within(name, IDENTITIES))
+    assert not reaching_across, f"{path} imports {reaching_across}: what both need belongs in console/aws/"

@@ -311,3 +311,33 @@ def test_under_debug_a_django_warning_is_logged_once(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("probe-line-42") == 1
     assert "WARNING django.request [-]: probe-line-42" in result.stderr
+
+
+def _configuration_table_variables() -> set[str]:
+    """The variables named in the first column of docs/configuration.md's table."""
+    table = (settings.BASE_DIR / "docs" / "configuration.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+
+
+def test_the_configuration_table_lists_every_variable_settings_reads():
+    source = (settings.BASE_DIR / "console" / "settings.py").read_text()
+    read = set(
+        re.findall(
+            r'(?:os\.environ\.get|os\.environ\[|_bool|_int|_list|_choice|_pairs|_rates)\(\s*"([A-Z][A-Z0-9_]+)"',
+            source,
+        )
+    )
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "JOB_WINDOW", "LOG_FORMAT"} <= read
+    assert read - _configuration_table_variables() == set()
+
+
+def test_every_variable_in_the_configuration_table_is_read_by_the_project_or_boto3():
+    readers = [
+        settings.BASE_DIR / "console" / "settings.py",
+        settings.BASE_DIR / "deploy" / "gunicorn.conf.py",
+        settings.BASE_DIR / "console" / "localrun" / "redis.py",
+    ]
+    sources = "".join(path.read_text() for path in readers)
+    for variable in _configuration_table_variables():
+        assert variable.startswith("AWS_") or f'"{variable}"' in sources, variable

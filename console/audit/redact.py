@@ -1,6 +1,6 @@
 """What an audit event may keep of a request: secrets and tokens are replaced.
 
-Rules (the README's "What is audited" repeats them):
+Rules (docs/security.md, "What is audited", repeats them):
 - key names are compared in lower case without `_`, `-` or spaces, so `private_key`,
   `Private-Key` and `privateKey` are one name, and so are `Logins` and `logins`.
 - every value of a `Logins` map is replaced; the provider names (the keys) are kept.

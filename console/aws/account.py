@@ -11,6 +11,7 @@ from django.conf import settings
 
 from . import errors
 from .clients import client_config
+from .ids import region_of
 
 _cache: dict[str, str] = {}
 _lock = threading.Lock()
@@ -45,7 +46,7 @@ def _caller_account(region: str) -> str:
 
 def pool_arn(pool_id: str) -> str:
     """arn:<partition>:cognito-identity:<region>:<account>:identitypool/<pool id>."""
-    region = pool_id.split(":", 1)[0]
+    region = region_of(pool_id)
     return f"arn:{_partition(region)}:cognito-identity:{region}:{account_id(region)}:identitypool/{pool_id}"
 
 

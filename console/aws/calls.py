@@ -27,6 +27,7 @@ def call(
     audit_after: dict[str, Any] | None = None,
     audit_reason: str = "",
     max_wait: float | None = None,
+    background: bool = False,
     audit_identities: Iterable[str] = (),
     **params: Any,
 ) -> dict[str, Any]:
@@ -35,7 +36,8 @@ def call(
     `client` replaces the region's shared client (health probes use a quick one).
     Every call first waits for its turn in the shared rate limiter, at most `max_wait`
     seconds (default COGNITO_RATE_LIMIT_WAIT, what a page may wait; jobs give their own),
-    else raises `errors.RateLimited` without calling.
+    else raises `errors.RateLimited` without calling; a `background` call (a job's) lets
+    every page waiting for the same operation go first.
     A mutating operation records one audit event with its outcome, whether it succeeds
     or fails; `audit_before`/`audit_after` (the state the caller knows, stored as a
     diff) and `audit_reason` go into that event and are not sent to AWS; so do
@@ -45,7 +47,7 @@ def call(
     client = client or get_client(region)
     method = getattr(client, operation)
     op_name = client.meta.method_to_api_mapping.get(operation, operation)
-    limiter.acquire(region, op_name, max_wait=max_wait)
+    limiter.acquire(region, op_name, max_wait=max_wait, background=background)
     if op_name not in audit.MUTATING_OPERATIONS:
         return _invoke(method, op_name, params)
     extra = {

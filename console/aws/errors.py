@@ -8,7 +8,7 @@ from typing import ClassVar
 _HINTS: dict[str, str] = {
     "ResourceNotFoundException": "Check the id: the pool or identity may have been deleted or be in another region.",
     "NotAuthorizedException": "The service refused the call: check the logins, the pool's providers and the console's IAM permissions.",
-    "AccessDeniedException": "The console's AWS credentials lack this permission; add it to the IAM policy in the README.",
+    "AccessDeniedException": "The console's AWS credentials lack this permission; add it to the IAM policy in docs/aws.md.",
     "InvalidParameterException": "Correct the highlighted input and try again.",
     "ValidationException": "Correct the highlighted input and try again.",
     "ResourceConflictException": "The resource changed or is linked elsewhere; reload the page and review it.",
@@ -21,7 +21,7 @@ _HINTS: dict[str, str] = {
     "ExternalServiceException": "An identity provider did not answer; retry later.",
     "InternalErrorException": "Cognito had an internal error; retry in a moment.",
     "EndpointUnavailable": "The Cognito endpoint did not answer; check COGNITO_ENDPOINT and the network.",
-    "NoCredentials": "No AWS credentials were found; configure them as described in the README.",
+    "NoCredentials": "No AWS credentials were found; configure them as described in docs/aws.md.",
 }
 
 
@@ -75,6 +75,10 @@ class RateLimited(Throttled):
     """The console's own shared limiter refused to wait that long (no call was made)."""
 
     default_code = "ConsoleRateLimited"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, **kwargs: str) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds until the turn it would have waited for
 
 
 class Unavailable(CognitoError):

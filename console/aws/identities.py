@@ -10,29 +10,16 @@ traceback that shows one never shows them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from .calls import call
+from .ids import region_of
 
-# botocore's pattern for IdentityPoolId and IdentityId (both `REGION:GUID`).
-ID_PATTERN = re.compile(r"[\w-]+:[0-9a-f-]+")
-ID_MAX_LENGTH = 55
 COGNITO_TOKEN_PROVIDER = "cognito-identity.amazonaws.com"  # noqa: S105 - a provider name, not a secret
 _OIDC_MARKER = ":oidc-provider/"
-
-
-def is_cognito_id(value: str) -> bool:
-    """Whether `value` has the shape of a pool or identity id (`REGION:GUID`)."""
-    return len(value) <= ID_MAX_LENGTH and ID_PATTERN.fullmatch(value) is not None
-
-
-def region_of(cognito_id: str) -> str:
-    """The region that owns a pool or identity id: the part before the colon."""
-    return cognito_id.split(":", 1)[0]
 
 
 # --- Reading identities ---------------------------------------------------------------------
@@ -214,14 +201,26 @@ class Unprocessed:
 
 
 def delete_identities(
-    region: str, identity_ids: Iterable[str], *, reason: str, before: dict[str, Any] | None = None
+    region: str,
+    identity_ids: Iterable[str],
+    *,
+    reason: str,
+    before: dict[str, Any] | None = None,
+    client: Any = None,
+    max_wait: float | None = None,
 ) -> tuple[Unprocessed, ...]:
-    """DeleteIdentities: delete up to 60 identities; returns those left undeleted."""
+    """DeleteIdentities: delete up to 60 identities; returns those left undeleted.
+
+    `client` and `max_wait` go to `calls.call`: bulk jobs pass their one-attempt client and
+    the chunk's remaining time (jobs_calls.delete_identities).
+    """
     answer = call(
         region,
         "delete_identities",
+        client=client,
         audit_before=before,
         audit_reason=reason,
+        max_wait=max_wait,
         IdentityIdsToDelete=list(identity_ids),
     )
     return tuple(

@@ -5,8 +5,9 @@ id (`pool_membership`), by the same one-attempt client and limiter (console/jobs
 
 Chunk calls go through the one-attempt job client (clients.get_job_client): a throttled call
 comes straight back as `errors.Throttled`, and the job counts it, backs off with jitter and
-asks the shared rate limiter again before retrying (console/jobs/runner.py). `max_wait` is
-how long the call may wait for its turn in the limiter (the chunk's remaining time).
+asks the shared rate limiter again before retrying (console/jobs/retrying.py). `max_wait` is
+how long the call may wait for its turn in the limiter (the chunk's remaining time). Job calls
+wait in the limiter as background work: a page waiting for the same operation goes first.
 """
 
 from __future__ import annotations
@@ -17,22 +18,26 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from . import errors
+from . import errors, identities
 from .calls import call
 from .clients import get_job_client
-
-
-def region_of(cognito_id: str) -> str:
-    """The region an identity pool id or identity id names (`us-east-1:...`)."""
-    return cognito_id.split(":", 1)[0]
+from .identities import Unprocessed
+from .ids import region_of
 
 
 def _one_attempt(
     region: str, operation: str, *, max_wait: float, reason: str = "", **params: object
 ) -> dict[str, Any]:
-    """One call through the region's one-attempt job client, waiting at most `max_wait` in the limiter."""
+    """One call through the region's one-attempt job client, waiting at most `max_wait` in the limiter
+    behind any page that waits for the same operation."""
     return call(
-        region, operation, client=get_job_client(region), audit_reason=reason, max_wait=max_wait, **params
+        region,
+        operation,
+        client=get_job_client(region),
+        audit_reason=reason,
+        max_wait=max_wait,
+        background=True,
+        **params,
     )
 
 
@@ -55,24 +60,12 @@ def job_pool(pool_id: str) -> JobPool:
     return JobPool(pool_id, answer.get("IdentityPoolName", ""), answer.get("DeveloperProviderName") or None)
 
 
-@dataclass(frozen=True)
-class Unprocessed:
-    """An identity DeleteIdentities left undeleted, and its ErrorCode (AccessDenied, InternalServerError)."""
-
-    identity_id: str
-    error_code: str
-
-
 def delete_identities(
     region: str, identity_ids: Iterable[str], *, reason: str, max_wait: float
 ) -> tuple[Unprocessed, ...]:
     """DeleteIdentities (at most 60 ids, one attempt): the ids it left undeleted."""
-    answer = _one_attempt(
-        region, "delete_identities", reason=reason, max_wait=max_wait, IdentityIdsToDelete=list(identity_ids)
-    )
-    return tuple(
-        Unprocessed(item.get("IdentityId", ""), item.get("ErrorCode", ""))
-        for item in answer.get("UnprocessedIdentityIds", [])
+    return identities.delete_identities(
+        region, identity_ids, reason=reason, client=get_job_client(region), max_wait=max_wait
     )
 
 

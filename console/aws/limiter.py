@@ -12,6 +12,14 @@ sleeps until its token is due, so waiting callers are served in order, one every
 without polling. A caller that would wait longer than it may (`max_wait`) takes nothing and
 gets `RateLimited`.
 
+People before background work: a page's call *reserves* its turn as above, but a job's call
+(`background=True`) never reserves a future token. It takes a token only when one is free now,
+else it learns when the next one is due, sleeps until then and asks again. Pages waiting have
+already pushed the balance below zero, so their turns come first; with nobody waiting, the
+background caller takes every token as it comes due (work-conserving: an idle console lets a
+job use the whole quota, not a fixed share). Several workers' background calls share the one
+bucket as pages do.
+
 When Redis cannot be reached the limiter fails open: the call goes ahead unpaced, a
 warning is logged (at most once a minute per process), and Redis is not asked again for
 _RETRY_AFTER seconds, so a page making several calls does not wait for several timeouts. Pages must keep working when Redis
@@ -79,10 +87,39 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(((capacity - tokens) / rate + 1) * 1000
 return tostring(wait)
 """
 
+# The same bucket, for a background caller: take a token only if one is free now. Returns "0"
+# (taken) or the seconds until the next token is due (> 0, nothing taken; the caller asks again
+# then, behind any page that reserved in the meantime).
+_TRY = """
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = capacity
+  at = now
+end
+if now > at then
+  tokens = math.min(capacity, tokens + (now - at) * rate)
+  at = now
+end
+if tokens < 1 then
+  return tostring((1 - tokens) / rate)
+end
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('PEXPIRE', KEYS[1], math.ceil(((capacity - tokens) / rate + 1) * 1000))
+return "0"
+"""
+
 _lock = threading.Lock()
 _client: redis.Redis | None = None
 _client_url: str | None = None
 _script: Any = None
+_try_script: Any = None
 _last_warning = 0.0
 _WARN_EVERY = 60.0
 _down_until = 0.0
@@ -101,8 +138,8 @@ def bucket_key(region: str, operation: str, endpoint: str | None = None) -> str:
     return f"{KEY_PREFIX}:{endpoint or settings.COGNITO_ENDPOINT}:{region}:{operation}"
 
 
-def _redis() -> tuple[redis.Redis, Any]:
-    global _client, _client_url, _script
+def _redis() -> tuple[redis.Redis, Any, Any]:
+    global _client, _client_url, _script, _try_script
     with _lock:
         # Tests change REDIS_URL; a process normally builds this once.
         if _client is None or _client_url != settings.REDIS_URL:
@@ -112,7 +149,8 @@ def _redis() -> tuple[redis.Redis, Any]:
             _client = get_redis(timeout=1.0)
             _client_url = settings.REDIS_URL
             _script = _client.register_script(_TAKE)
-        return _client, _script
+            _try_script = _client.register_script(_TRY)
+        return _client, _script, _try_script
 
 
 def _reset_breaker() -> None:
@@ -144,7 +182,7 @@ def take(region: str, operation: str, *, max_wait: float) -> float:
     per_second = rate(operation)
     capacity = max(per_second, 1.0)
     try:
-        client, script = _redis()
+        client, script, _ = _redis()
         answer = script(
             keys=[bucket_key(region, operation)], args=[per_second, capacity, max_wait], client=client
         )
@@ -153,24 +191,66 @@ def take(region: str, operation: str, *, max_wait: float) -> float:
         return 0.0
     wait = float(answer)
     if wait < 0:
-        raise errors.RateLimited(
-            f"{operation} in {region} is at its rate limit of {per_second:g} calls per second; "
-            f"the next free turn is {-wait:.1f} s away.",
-            operation=operation,
-        )
+        raise _limited(region, operation, per_second, -wait)
     return wait
 
 
-def acquire(region: str, operation: str, *, max_wait: float | None = None) -> float:
+def _limited(region: str, operation: str, per_second: float, wait: float) -> errors.RateLimited:
+    return errors.RateLimited(
+        f"{operation} in {region} is at its rate limit of {per_second:g} calls per second; "
+        f"the next free turn is {wait:.1f} s away.",
+        operation=operation,
+        retry_after=wait,
+    )
+
+
+def try_take(region: str, operation: str) -> float:
+    """A background caller's try: 0 when it took a token, else the seconds until the next is due.
+
+    Nothing is reserved when no token is free, so pages that queue meanwhile go first.
+    Returns 0 without asking Redis when the limiter is off or Redis does not answer.
+    """
+    if not settings.COGNITO_RATE_LIMITER:
+        return 0.0
+    if time.monotonic() < _down_until:
+        return 0.0
+    per_second = rate(operation)
+    try:
+        client, _, script = _redis()
+        answer = script(
+            keys=[bucket_key(region, operation)], args=[per_second, max(per_second, 1.0)], client=client
+        )
+    except redis.RedisError as exc:
+        _fail_open(exc)
+        return 0.0
+    return float(answer)
+
+
+def acquire(region: str, operation: str, *, max_wait: float | None = None, background: bool = False) -> float:
     """Wait for a turn to call `operation` in `region`; the seconds waited.
 
-    `max_wait` defaults to COGNITO_RATE_LIMIT_WAIT (what a page may wait).
+    `max_wait` defaults to COGNITO_RATE_LIMIT_WAIT (what a page may wait). A `background`
+    caller (a job) lets every page that waits go first (see the module docstring).
     """
-    limit = settings.COGNITO_RATE_LIMIT_WAIT if max_wait is None else max_wait
-    wait = take(region, operation, max_wait=max(0.0, limit))
+    limit = max(0.0, settings.COGNITO_RATE_LIMIT_WAIT if max_wait is None else max_wait)
+    if background:
+        return _acquire_behind_pages(region, operation, limit)
+    wait = take(region, operation, max_wait=limit)
     if wait > 0:
         time.sleep(wait)
     return wait
+
+
+def _acquire_behind_pages(region: str, operation: str, limit: float) -> float:
+    started = time.monotonic()
+    while True:
+        due = try_take(region, operation)
+        waited = time.monotonic() - started
+        if due <= 0:
+            return waited
+        if waited + due > limit:
+            raise _limited(region, operation, rate(operation), due)
+        time.sleep(due)
 
 
 def _fail_open(exc: Exception) -> None:

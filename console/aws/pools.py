@@ -12,13 +12,9 @@ from typing import Any
 from .account import pool_arn
 from .calls import call, iter_items
 from .clients import get_probe_client
+from .ids import region_of
 
 LIST_PAGE_MAX = 60  # ListIdentityPools' MaxResults bound (QueryLimit in the model)
-
-
-def region_of(pool_id: str) -> str:
-    """The region an identity pool id names (`us-east-1:uuid` -> `us-east-1`)."""
-    return pool_id.split(":", 1)[0]
 
 
 def fingerprint(answer: Mapping[str, Any]) -> str:

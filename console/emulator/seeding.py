@@ -3,7 +3,8 @@
 Going through GetId would take hours for a million identities, so the rows are
 written directly, in batches: one transaction and one multi-row statement (COPY on
 PostgreSQL) per batch. They are the rows the operations write themselves: `REGION:uuid4`
-ids in creation order, CreationDate = LastModifiedDate, one IdentityLogin per
+ids in creation order, CreationDate = LastModifiedDate (now, or spread over the last
+`spread_days` days in id order, each modified some time after its creation), one IdentityLogin per
 authenticated identity (a public provider configured on the pool, or a developer
 user id `user-000001`, ...), and disabled identities without logins, as a lost merge
 leaves them.
@@ -65,6 +66,11 @@ class _Plan:
     next_developer_number: int
     # Logins made so far: the next one goes to providers[made % len(providers)].
     made: int = 0
+    # With spread_days: identities' creation dates run from `since` to now over the whole seed.
+    since: dt.datetime | None = None
+    total: int = 0
+    seeded: int = 0
+    rng: random.Random | None = None
 
 
 def seed_identities(
@@ -78,14 +84,26 @@ def seed_identities(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     rng: random.Random | None = None,
+    spread_days: int = 0,
 ) -> SeedResult:
-    """Add `count` identities to the pool named `pool_name` in `region` (created if missing)."""
+    """Add `count` identities to the pool named `pool_name` in `region` (created if missing).
+
+    With `spread_days`, creation dates go evenly from that many days ago to now in id order (a
+    pool that grew over months, for the demo's charts and date filters); each identity's last
+    modification falls at a random time between its creation and now.
+    """
     started = time.monotonic()
     region = region or settings.AWS_REGIONS[0]
     with_login, disabled = _counts(count, logins_ratio, disabled_ratio)
+    if spread_days < 0:
+        raise SeedError("The number of days to spread creation dates over cannot be negative.")
     pool, created = find_or_create_pool(region, pool_name, developer_provider)
     plan = _plan(pool, developer_provider, with_login)
-    kinds = _kinds(count, with_login, disabled, rng or random.Random())  # noqa: S311 - not a secret
+    rng = rng or random.Random()  # noqa: S311 - not a secret
+    if spread_days:
+        plan.since = timezone.now() - dt.timedelta(days=spread_days)
+        plan.total, plan.rng = count, rng
+    kinds = _kinds(count, with_login, disabled, rng)
     insert = _inserter()
     with _bulk_settings():
         for start in range(0, count, batch_size):
@@ -203,7 +221,10 @@ def _rows(
     logins: list[tuple[Any, ...]] = []
     providers = plan.providers
     for pk, kind in zip(ids, kinds, strict=True):
-        identities.append((pk, f"{pool.region}:{uuid.uuid4()}", pool.pk, moment, moment, kind == _DISABLED))
+        created, modified = _dates(plan, moment)
+        identities.append(
+            (pk, f"{pool.region}:{uuid.uuid4()}", pool.pk, created, modified, kind == _DISABLED)
+        )
         if kind != _LOGIN:
             continue
         provider = providers[plan.made % len(providers)]
@@ -214,8 +235,23 @@ def _rows(
         else:
             subject = _public_subject(provider, pk)
         developer = provider == plan.developer_provider
-        logins.append((pk, pool.pk, provider, subject, subject_key(subject), developer, moment))
+        logins.append((pk, pool.pk, provider, subject, subject_key(subject), developer, created))
     return identities, logins
+
+
+def _dates(plan: _Plan, moment: Any) -> tuple[Any, Any]:
+    """This identity's creation and last-modified dates: `moment`, or its place in the spread."""
+    if plan.since is None or plan.rng is None:
+        return moment, moment
+    now = timezone.now()
+    span = (now - plan.since).total_seconds()
+    created = plan.since + dt.timedelta(seconds=span * plan.seeded / max(1, plan.total))
+    modified = created + dt.timedelta(seconds=plan.rng.uniform(0, (now - created).total_seconds()))
+    plan.seeded += 1
+    adapt = (
+        connection.ops.adapt_datetimefield_value if connection.vendor == "sqlite" else (lambda value: value)
+    )
+    return adapt(created), adapt(modified)
 
 
 def _public_subject(provider: str, pk: int) -> str:

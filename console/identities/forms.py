@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from console.aws.identities import developer_token_limits, is_cognito_id
+from console.aws.identities import developer_token_limits
+from console.aws.ids import is_cognito_id
 from console.safeguards.forms import DestructiveConfirmForm
 
 from .signin import DEVELOPER, FLOWS, PROVIDER

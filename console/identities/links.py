@@ -8,12 +8,12 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
-from console.aws import identities as gateway
+from console.aws.ids import is_cognito_id, region_of
 
 
 def valid_cognito_id(value: str) -> str:
     """`value` if it is a pool or identity id of a region this console uses, else 404."""
-    if not gateway.is_cognito_id(value) or gateway.region_of(value) not in settings.AWS_REGIONS:
+    if not is_cognito_id(value) or region_of(value) not in settings.AWS_REGIONS:
         raise Http404("Not an id of a region this console uses.")
     return value
 

@@ -4,9 +4,8 @@
 - anything else: a developer user identifier, looked up with LookupDeveloperIdentity in every
   pool that has a developer provider, in every region of AWS_REGIONS (or in one chosen pool).
 
-Which pools have a developer provider takes a DescribeIdentityPool per pool, so the list
-(the "catalog") is kept in Django's cache for CATALOG_SECONDS per endpoint and region; the
-page says how old it is and can refresh it.
+Which pools have a developer provider is the gateway's catalog (console/aws/catalog.py), kept
+in Django's cache a minute; the page says how old it is and can refresh it.
 """
 
 from __future__ import annotations
@@ -17,16 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
 
 from console.aws import identities as gateway
+from console.aws.catalog import Catalog, DeveloperPool, Failure
 from console.aws.errors import CognitoError, NotAuthorized, NotFound
+from console.aws.fanout import Outcome, fan_out, first_success
+from console.aws.ids import is_cognito_id, region_of
 from console.aws.pools import all_pools
 
-from .parallel import Outcome, fan_out, first_success
-
-CATALOG_SECONDS = 60
 # A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
 _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
 
@@ -41,7 +38,7 @@ class Query:
 
     @property
     def region(self) -> str:
-        return gateway.region_of(self.text)
+        return region_of(self.text)
 
 
 def parse(raw: str) -> Query:
@@ -54,12 +51,12 @@ def parse(raw: str) -> Query:
         return Query(text, "malformed", f"That is {len(text):,} characters long; ids are at most {limit:,}.")
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
         return Query(text, "malformed", "That contains control characters; paste the id again as plain text.")
-    if gateway.is_cognito_id(text):
-        if text.split(":", 1)[0] not in settings.AWS_REGIONS:
+    if is_cognito_id(text):
+        if region_of(text) not in settings.AWS_REGIONS:
             return Query(
                 text,
                 "malformed",
-                f"Region {gateway.region_of(text)} is not one this console uses "
+                f"Region {region_of(text)} is not one this console uses "
                 f"(AWS_REGIONS: {', '.join(settings.AWS_REGIONS)}).",
             )
         return Query(text, "id")
@@ -71,81 +68,6 @@ def parse(raw: str) -> Query:
             "(e.g. us-east-1:0a1b2c3d-0000-4000-8000-000000000001).",
         )
     return Query(text, "developer_user")
-
-
-# --- Which pools have a developer provider ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeveloperPool:
-    pool_id: str
-    name: str
-    region: str
-    provider: str
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A pool or a region that could not be asked, and the error."""
-
-    label: str
-    error: CognitoError
-
-
-@dataclass(frozen=True)
-class Catalog:
-    pools: tuple[DeveloperPool, ...]
-    failures: tuple[Failure, ...]
-    as_of: datetime | None
-
-
-def catalog(*, refresh: bool = False) -> Catalog:
-    """The pools of every region of AWS_REGIONS that have a developer provider."""
-    pools: list[DeveloperPool] = []
-    failures: list[Failure] = []
-    oldest: datetime | None = None
-    for outcome in fan_out(lambda region: _region_catalog(region, refresh), settings.AWS_REGIONS):
-        if not outcome.ok:
-            failures.append(Failure(f"region {outcome.item} (ListIdentityPools)", outcome.error))
-            continue
-        region_catalog: Catalog = outcome.value
-        pools += region_catalog.pools
-        failures += region_catalog.failures
-        if region_catalog.as_of and (oldest is None or region_catalog.as_of < oldest):
-            oldest = region_catalog.as_of
-    return Catalog(tuple(pools), tuple(failures), oldest)
-
-
-def _cache_key(region: str) -> str:
-    return f"identities:developer-pools:{settings.COGNITO_ENDPOINT}:{region}"
-
-
-def _region_catalog(region: str, refresh: bool) -> Catalog:
-    cached = None if refresh else cache.get(_cache_key(region))
-    if cached is not None:
-        return cached
-    summaries = all_pools(region)
-    described = fan_out(lambda summary: gateway.pool_facts(summary.pool_id), summaries)
-    pools = tuple(
-        DeveloperPool(facts.pool_id, facts.name, region, facts.developer_provider)
-        for facts in (outcome.value for outcome in described if outcome.ok)
-        if facts.developer_provider
-    )
-    failures = tuple(
-        Failure(f"{outcome.item.name} ({outcome.item.pool_id}, DescribeIdentityPool)", outcome.error)
-        for outcome in described
-        if not outcome.ok
-    )
-    result = Catalog(pools, failures, timezone.now())
-    if not failures:
-        # A partial list is not kept: the next search asks again.
-        cache.set(_cache_key(region), result, CATALOG_SECONDS)
-    return result
-
-
-def forget_catalog() -> None:
-    """Drop the cached pool lists (after a pool was created, changed or deleted)."""
-    cache.delete_many([_cache_key(region) for region in settings.AWS_REGIONS])
 
 
 # --- Searching --------------------------------------------------------------------------------
@@ -211,7 +133,7 @@ def pool_of_identity(identity_id: str) -> str | None:
     DescribeIdentity does not say; LookupDeveloperIdentity by IdentityId answers only in the
     identity's own pool, so the region's pools are asked, a few at a time.
     """
-    region = gateway.region_of(identity_id)
+    region = region_of(identity_id)
     try:
         summaries = all_pools(region)
     except CognitoError:

@@ -21,6 +21,7 @@ from typing import Any
 from console.audit.record import record_console_action
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, InvalidInput
+from console.aws.ids import region_of
 
 from . import tokens
 
@@ -284,7 +285,7 @@ def _record(plan: Plan, result: Run) -> None:
         "identities.signin_test",
         pool_id=plan.pool_id,
         identity_id=result.identity_id or plan.identity_id,
-        region=gateway.region_of(plan.pool_id),
+        region=region_of(plan.pool_id),
         request={key: value for key, value in request.items() if value},
         outcome="error" if failed else "success",
         error_code=failed.error.code if failed and failed.error else "",

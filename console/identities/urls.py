@@ -4,19 +4,21 @@ from .views import actions, browser, identity, lookup, registration, tester
 
 app_name = "identities"
 urlpatterns = [
-    path("pools/<str:pool_id>/identities/", browser.browser, name="browser"),
+    path("pools/<pool_id:pool_id>/identities/", browser.browser, name="browser"),
     path(
-        "pools/<str:pool_id>/developer-users/new", registration.register_developer, name="register_developer"
+        "pools/<pool_id:pool_id>/developer-users/new",
+        registration.register_developer,
+        name="register_developer",
     ),
-    path("pools/<str:pool_id>/sign-in-test", tester.signin_tester, name="signin_tester"),
-    path("identities/<str:identity_id>/", identity.detail, name="detail"),
+    path("pools/<pool_id:pool_id>/sign-in-test", tester.signin_tester, name="signin_tester"),
+    path("identities/<identity_id:identity_id>/", identity.detail, name="detail"),
     path(
-        "identities/<str:identity_id>/unlink-developer-user",
+        "identities/<identity_id:identity_id>/unlink-developer-user",
         actions.unlink_developer_user,
         name="unlink_developer_user",
     ),
-    path("identities/<str:identity_id>/unlink-login", actions.unlink_login, name="unlink_login"),
-    path("identities/<str:identity_id>/merge", actions.merge, name="merge"),
-    path("identities/<str:identity_id>/delete", actions.delete, name="delete"),
+    path("identities/<identity_id:identity_id>/unlink-login", actions.unlink_login, name="unlink_login"),
+    path("identities/<identity_id:identity_id>/merge", actions.merge, name="merge"),
+    path("identities/<identity_id:identity_id>/delete", actions.delete, name="delete"),
     path("lookup/", lookup.lookup_view, name="lookup"),
 ]

@@ -43,8 +43,9 @@ from console.audit.export import SafeCsvWriter, safe_cell
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls
 
-from . import runner, setup, walk
+from . import broker, retrying, walk
 from .models import Job, Kind, Status
+from .pool import find_pool
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,12 @@ def start_export(
     user: AbstractBaseUser,
     developer_ids: bool = False,
     reason: str = "",
-    send: walk.SendWalk | None = None,
+    send: broker.SendWalk | None = None,
 ) -> Job:
     """Create the export job and its "job.start" audit event; its walk is sent once committed."""
     if file_format not in FORMATS:
         raise ExportRefused(f"“{file_format}” is not an export format: use {' or '.join(FORMATS)}.")
-    pool, problem = setup.find_pool(pool_id)
+    pool, problem = find_pool(pool_id)
     if pool is None:
         raise ExportRefused(problem)
     if developer_ids and not pool.developer_provider:
@@ -233,7 +234,7 @@ def _developer_ids(claim: walk.WalkClaim, page: tuple[jobs_calls.Listed, ...]) -
         users: list[str] = []
         token = None
         while True:
-            more, token = runner.call_with_retries(
+            more, token = retrying.call_with_retries(
                 claim, jobs_calls.developer_user_ids_page, claim.job.pool_id, listed.identity_id, token
             )
             users += more
@@ -249,7 +250,7 @@ def step(claim: walk.WalkClaim) -> str:
     cursor = claim.cursor
     size = int(cursor.get("size", 0))
     try:
-        page, token = runner.call_with_retries(
+        page, token = retrying.call_with_retries(
             claim, jobs_calls.list_identities_page, job.pool_id, cursor.get("token"), hide_disabled=False
         )
         developer = _developer_ids(claim, page)

@@ -43,9 +43,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from console.aws import errors, jobs_calls
-from console.identities.parallel import fan_out
+from console.aws.fanout import fan_out
 
-from . import runner
+from . import broker, retrying
 from .models import DRAFT_LIFETIME, CheckStatus, Draft
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,6 @@ MAX_WAIT = 60.0
 SHOWN = 20
 
 Entry = tuple[int, str]  # (line, identity id)
-SendCheck = Callable[[int], None]
 
 OTHER_POOL = "belongs to another identity pool, not {pool}."
 UNCONFIRMED = (
@@ -81,10 +80,6 @@ def task_seconds() -> float:
     return settings.JOB_CHUNK_TIME_LIMIT * 0.5
 
 
-class OutOfTime(Exception):
-    """The task used its share of the time limit (or the limiter's queue is longer than that)."""
-
-
 class CheckFailed(Exception):
     """The check cannot go on: the error says nothing about the id it was asking about."""
 
@@ -100,7 +95,11 @@ class CheckFailed(Exception):
 
 
 class Clock:
-    """One check's time (no limit when `seconds` is None) and its throttled calls, across threads."""
+    """One check's time (no limit when `seconds` is None) and its throttled calls, across threads.
+
+    The work retrying.call_with_retries makes calls for: without a limit its time left is
+    infinite, so a call the limiter would keep waiting long waits its turn instead of stopping.
+    """
 
     def __init__(self, seconds: float | None = None) -> None:
         self.deadline = None if seconds is None else time.monotonic() + seconds
@@ -121,33 +120,16 @@ class Clock:
         return counted
 
     def pause(self, retry: int) -> None:
-        runner.backoff(retry, self.remaining())
+        retrying.backoff(retry, self.remaining())
+
+    def renew(self) -> None:
+        """Nothing to renew: a check holds no lease (its commits are conditional on its position)."""
 
 
 def _call(clock: Clock, function: Callable[..., Any], *args: Any) -> Any:
-    """One gateway call, retried on throttling (always) and endpoint failures (a few times)."""
-    throttles = transient = 0
-    while True:
-        left = clock.remaining()
-        if left <= 0:
-            raise OutOfTime
-        try:
-            return function(*args, max_wait=min(left, MAX_WAIT))
-        except errors.RateLimited:
-            # Nothing was called: the limiter's queue is longer than this call may wait.
-            if clock.deadline is not None:
-                raise OutOfTime from None
-            clock.pause(throttles)
-        except errors.Throttled:
-            clock.note_throttle()
-            clock.pause(throttles)
-            throttles += 1
-        except errors.Unavailable:
-            # Endpoint failures (5xx, timeouts): a few retries, as a chunk's, then the check stops.
-            if transient >= runner.TRANSIENT_RETRIES:
-                raise
-            clock.pause(transient)
-            transient += 1
+    """One gateway call, retried on throttling (always) and endpoint failures (a few times), that
+    waits at most MAX_WAIT in the limiter at a time."""
+    return retrying.call_with_retries(clock, function, *args, wait_cap=MAX_WAIT)
 
 
 @dataclass(frozen=True)
@@ -216,21 +198,7 @@ def check_batch(pool_id: str, entries: Sequence[Entry], clock: Clock) -> Found:
 
 def send_after_commit(draft_id: int) -> None:
     """Send the draft's check to a worker once the transaction saving it commits."""
-    transaction.on_commit(lambda: _send_task(draft_id))
-
-
-def _send_task(draft_id: int) -> None:
-    from .tasks import check_draft
-
-    try:
-        check_draft.apply_async((draft_id,))
-    except Exception as exc:  # noqa: BLE001 - any broker failure: the reconciler re-sends
-        logger.warning(
-            "Could not send the check of draft %s to the broker (%s: %s); the reconciler will re-send it.",
-            draft_id,
-            type(exc).__name__,
-            exc,
-        )
+    transaction.on_commit(lambda: broker.send_check(draft_id))
 
 
 def advance(draft: Draft, clock: Clock) -> bool:
@@ -282,7 +250,7 @@ def _fail(draft: Draft, start: int, failure: CheckFailed) -> None:
     logger.warning("The membership check of draft %s stopped: %s", draft.pk, failure.describe())
 
 
-def run_check(draft_id: int, *, seconds: float | None = None, send: SendCheck | None = None) -> str:
+def run_check(draft_id: int, *, seconds: float | None = None, send: broker.SendCheck | None = None) -> str:
     """Check the draft's ids from its committed position, for `seconds` at most (None: to the end).
 
     When time runs out the check is sent again (`send`, default: the Celery task) to go on
@@ -295,12 +263,12 @@ def run_check(draft_id: int, *, seconds: float | None = None, send: SendCheck | 
     try:
         while advance(draft, clock):
             pass
-    except OutOfTime:
+    except retrying.OutOfTime:
         moved = Draft.objects.filter(pk=draft_id, check_status=CheckStatus.CHECKING).update(
             check_moved_at=timezone.now()
         )
         if moved:
-            (send or _send_task)(draft_id)
+            broker.send_check(draft_id, send)
         return "continues"
     draft.refresh_from_db()
     return str(draft.check_status)
@@ -321,7 +289,7 @@ def check_again(draft: Draft) -> bool:
     return bool(again)
 
 
-def reconcile_drafts(now: datetime, send: SendCheck | None = None) -> tuple[int, int]:
+def reconcile_drafts(now: datetime, send: broker.SendCheck | None = None) -> tuple[int, int]:
     """Send again the checks that stopped moving; forget drafts kept long enough. (Re-sent, deleted.)"""
     stalled = Draft.objects.filter(check_status=CheckStatus.CHECKING).filter(
         Q(check_moved_at__isnull=True) | Q(check_moved_at__lt=now - timedelta(seconds=stall_seconds()))
@@ -330,7 +298,7 @@ def reconcile_drafts(now: datetime, send: SendCheck | None = None) -> tuple[int,
     for pk in list(stalled.values_list("pk", flat=True)):
         # Conditional again: a task may have committed since the list was read.
         if stalled.filter(pk=pk).update(check_moved_at=now):
-            (send or _send_task)(pk)
+            broker.send_check(pk, send)
             resent += 1
     deleted, _ = Draft.objects.filter(
         ~Q(check_status=CheckStatus.CHECKING), checked_at__lt=now - DRAFT_LIFETIME

@@ -12,11 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .runner import Target
+from console.aws.ids import is_cognito_id, region_of
 
-# The API's own constraint on identity and pool ids (botocore's model: 1-55 characters).
-COGNITO_ID = re.compile(r"[\w-]+:[0-9a-f-]+")
-COGNITO_ID_MAX = 55
 DEVELOPER_USER_MAX = 1024
 MERGE_HEADER = ("source_user_identifier", "destination_user_identifier")
 _ID_HEADERS = {"identityid", "identity_id", "identity id", "id", "identity"}
@@ -33,6 +30,15 @@ LINE_MAX = 16_384
 _BLOCK = 1 << 20
 # Every line break str.splitlines knows.
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One input item: its line in the input, the id (or source user), the merge destination."""
+
+    line: int
+    target: str
+    destination: str = ""
 
 
 @dataclass
@@ -58,10 +64,6 @@ class Parsed:
     def shown_problems(self) -> list[str]:
         extra = self.problem_count - len(self.problems)
         return [*self.problems, f"… and {extra:,} more."] if extra > 0 else list(self.problems)
-
-
-def is_cognito_id(value: str) -> bool:
-    return len(value) <= COGNITO_ID_MAX and COGNITO_ID.fullmatch(value) is not None
 
 
 def _lines(numbers: list[int]) -> str:
@@ -108,7 +110,7 @@ def _rows(text: str, parsed: Parsed) -> Iterator[tuple[int, list[str]]]:
 def parse_identity_ids(text: str, pool_id: str) -> Parsed:
     """Identity ids, one per line (a CSV's first column), all of `pool_id`'s region."""
     parsed = Parsed()
-    region = pool_id.split(":", 1)[0]
+    region = region_of(pool_id)
     seen: dict[str, int] = {}
     duplicates: list[int] = []
     for position, (number, cells) in enumerate(_rows(text, parsed)):
@@ -118,9 +120,9 @@ def parse_identity_ids(text: str, pool_id: str) -> Parsed:
             continue
         if not is_cognito_id(value):
             parsed.add_problem(f"Line {number}: “{value[:80]}” is not an identity id (REGION:UUID).")
-        elif value.split(":", 1)[0] != region:
+        elif region_of(value) != region:
             parsed.add_problem(
-                f"Line {number}: {value} is an identity of region {value.split(':', 1)[0]}, "
+                f"Line {number}: {value} is an identity of region {region_of(value)}, "
                 f"so not of pool {pool_id}."
             )
         elif value in seen:

@@ -47,8 +47,9 @@ from django.utils import timezone
 
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls
+from console.aws.ids import region_of
 
-from . import runner, walk
+from . import broker, retrying, runner, walk
 from .models import Chunk, Item, Job, Kind, Outcome, Status, WalkMark
 
 SAMPLE_SIZE = 20
@@ -173,12 +174,12 @@ def start_dry_run(
     user: AbstractBaseUser | None,
     reason: str = "",
     schedule: Any = None,
-    send: walk.SendWalk | None = None,
+    send: broker.SendWalk | None = None,
 ) -> Job:
     """Create the dry run (and its "job.start" audit event); its walk is sent once committed."""
     if filters.empty:
         raise ValueError("Choose at least one condition: a prune never deletes a whole pool by accident.")
-    region = jobs_calls.region_of(pool_id)
+    region = region_of(pool_id)
     owner, name = _who(user, schedule)
     with transaction.atomic():
         job = Job.objects.create(
@@ -222,7 +223,7 @@ def refusal(dry_run: Job) -> str:
 
 
 def start_real_run(
-    dry_run: Job, *, user: AbstractBaseUser | None, reason: str, send: walk.SendWalk | None = None
+    dry_run: Job, *, user: AbstractBaseUser | None, reason: str, send: broker.SendWalk | None = None
 ) -> Job:
     """Start deleting what the dry run matched (and still matches); ValueError with a sentence if not allowed."""
     if not reason.strip():
@@ -281,7 +282,7 @@ def step(claim: walk.WalkClaim) -> str:
     if first_pass and not cursor.get("first_pass_at") and not cursor.get("token"):
         cursor["first_pass_at"] = timezone.now().isoformat()
     try:
-        page, token = runner.call_with_retries(
+        page, token = retrying.call_with_retries(
             claim,
             jobs_calls.list_identities_page,
             job.pool_id,
@@ -290,7 +291,7 @@ def step(claim: walk.WalkClaim) -> str:
         )
     except errors.Unavailable:
         # The endpoint is down for now: the walk goes back to the queue and resumes later.
-        raise runner.OutOfTime from None
+        raise retrying.OutOfTime from None
     except errors.CognitoError as exc:
         return _stop_on_error(claim, cursor, exc)
     cursor["pages"] = cursor.get("pages", 0) + 1

@@ -1,7 +1,9 @@
-"""The work of bulk jobs, as plain functions: create, dispatch, claim, run, commit, cancel, reconcile.
+"""The ledger of bulk jobs, as plain functions: create, dispatch, claim, run, commit, cancel.
 
 Celery tasks (tasks.py) are thin shells around these; tests and the `job` command call them
-directly. The rules that make a job lose nothing (DESIGN.md invariant 4):
+directly. Chunks reach the workers through console/jobs/broker.py, a call is retried by
+console/jobs/retrying.py, and the reconciler is console/jobs/reconcile.py. The rules that make
+a job lose nothing (DESIGN.md invariant 4):
 
 - Creating a job writes the Job, its frozen items split into chunks, and its audit event in
   one transaction; chunks are sent to the broker only after it commits.
@@ -24,14 +26,13 @@ directly. The rules that make a job lose nothing (DESIGN.md invariant 4):
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,7 +42,9 @@ from django.utils import timezone
 
 from console.audit.record import audit_actor, record_console_action
 from console.aws import errors, jobs_calls
+from console.aws.ids import region_of
 
+from . import broker, retrying
 from .models import (
     ACTIVE,
     TERMINAL_CHUNK,
@@ -54,9 +57,8 @@ from .models import (
     Status,
     WalkState,
 )
-
-if TYPE_CHECKING:
-    from .membership import SendCheck
+from .parsing import Target
+from .retrying import OutOfTime, call_with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -64,25 +66,9 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = {Kind.DELETE: 60, Kind.MERGE: 1, Kind.PRUNE: 60}
 # DeleteIdentities' UnprocessedIdentityIds are asked again this many times before they fail.
 UNPROCESSED_RETRIES = 3
-# Endpoint failures (5xx, timeouts) retried within a chunk before its items fail.
-TRANSIENT_RETRIES = 3
-BACKOFF_BASE = 0.25
-BACKOFF_CAP = 5.0
 # Share of the chunk's time limit its calls may use; the rest is left to commit.
 CALL_BUDGET = 0.75
 CANCELLED_MESSAGE = "Not run: the job was cancelled before this item's turn."
-WORKER_LOST_CODE = "WorkerLost"
-
-Send = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Target:
-    """One input item: its line in the input, the id (or source user), the merge destination."""
-
-    line: int
-    target: str
-    destination: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,10 +112,6 @@ class Claim:
     items: tuple[ClaimedItem, ...]
 
 
-class OutOfTime(Exception):
-    """The chunk's calls used their share of the time limit (throttled for too long)."""
-
-
 class ClaimLost(Exception):
     """Another worker holds the chunk now (our lease expired): stop, its outcome will count."""
 
@@ -146,13 +128,13 @@ def create_job(
     reason: str,
     user: AbstractBaseUser,
     params: dict[str, Any] | None = None,
-    send: Send | None = None,
+    send: broker.SendChunk | None = None,
 ) -> Job:
     """Write the job, its chunks and items, and the "job.start" audit event; send on commit."""
     if not targets:
         raise ValueError("a job needs at least one item")
     size = CHUNK_SIZE[Kind(kind)]
-    region = jobs_calls.region_of(pool_id)
+    region = region_of(pool_id)
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
@@ -191,28 +173,13 @@ def create_job(
     return job
 
 
-def _send_task(job_id: int, number: int) -> None:
-    from .tasks import run_chunk
-
-    run_chunk.apply_async((job_id, number))
-
-
-def _send_all(job_id: int, numbers: list[int], send: Send | None) -> None:
+def _send_all(job_id: int, numbers: list[int], send: broker.SendChunk | None) -> None:
     for number in numbers:
-        try:
-            (send or _send_task)(job_id, number)
-        except Exception as exc:  # noqa: BLE001 - any broker failure: the reconciler re-sends
-            logger.warning(
-                "Could not send chunk %s of job %s to the broker (%s: %s); the reconciler will re-send it.",
-                number,
-                job_id,
-                type(exc).__name__,
-                exc,
-            )
-            return
+        if not broker.send_chunk(job_id, number, send):
+            return  # the broker is down: the reconciler sends the rest too
 
 
-def dispatch(job_id: int, *, send: Send | None = None, now: datetime | None = None) -> list[int]:
+def dispatch(job_id: int, *, send: broker.SendChunk | None = None, now: datetime | None = None) -> list[int]:
     """Send the job's next chunks, keeping JOB_WINDOW of them waiting in the broker; their numbers."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -398,12 +365,6 @@ def finish_if_complete(job_id: int, *, now: datetime | None = None) -> str | Non
 # Running a chunk
 
 
-def backoff(retry: int, remaining: float) -> None:
-    """Sleep before retry number `retry` (0-based): exponential backoff with full jitter, at most `remaining`."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**retry)
-    time.sleep(min(random.uniform(0, ceiling), max(0.0, remaining)))  # noqa: S311 - jitter
-
-
 @dataclass
 class Attempt:
     """One claim being worked on: its time budget, lease renewal, and throttle counting."""
@@ -432,46 +393,7 @@ class Attempt:
             raise ClaimLost
 
     def pause(self, retry: int) -> None:
-        backoff(retry, self.remaining())
-
-
-class CallerWork(Protocol):
-    """What call_with_retries needs of the work it calls for: a chunk's Attempt, a walk's claim."""
-
-    def remaining(self) -> float: ...
-    def note_throttle(self) -> None: ...
-    def pause(self, retry: int) -> None: ...
-    def renew(self) -> None: ...
-
-
-def call_with_retries(attempt: CallerWork, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Make one gateway call for the chunk, retrying throttling and endpoint failures.
-
-    The job's client makes one attempt per call (console/aws/clients.py), so every
-    TooManyRequestsException reaches this loop: it is counted in the job, paused on with
-    backoff and jitter, and retried through the shared limiter again — never an item's failure.
-    When the chunk's time runs out, OutOfTime: the chunk is given back and sent again.
-    """
-    throttles = transient = 0
-    while True:
-        left = attempt.remaining()
-        if left <= 0:
-            raise OutOfTime
-        try:
-            return function(*args, max_wait=left, **kwargs)
-        except errors.RateLimited:
-            # Our own limiter would make us wait past the budget: nothing was called.
-            raise OutOfTime from None
-        except errors.Throttled:
-            attempt.note_throttle()
-            attempt.pause(throttles)
-            throttles += 1
-        except errors.Unavailable:
-            if transient >= TRANSIENT_RETRIES:
-                raise
-            attempt.pause(transient)
-            transient += 1
-        attempt.renew()
+        retrying.backoff(retry, self.remaining())
 
 
 def run_delete(
@@ -554,7 +476,7 @@ RUNNERS: dict[str, Callable[[Attempt], dict[int, Result]]] = {
 }
 
 
-def run_chunk(job_id: int, number: int, *, worker: str = "", send: Send | None = None) -> bool:
+def run_chunk(job_id: int, number: int, *, worker: str = "", send: broker.SendChunk | None = None) -> bool:
     """Claim, run and commit one chunk; True when this call recorded its outcome."""
     claim = claim_chunk(job_id, number, worker)
     committed = False
@@ -584,7 +506,7 @@ def _run_claimed(claim: Claim) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
-# Cancelling and reconciling
+# Cancelling
 
 
 def cancel_job(job_id: int, *, by: str, now: datetime | None = None) -> bool:
@@ -616,83 +538,3 @@ def cancel_job(job_id: int, *, by: str, now: datetime | None = None) -> bool:
         )
     finish_if_complete(job_id, now=now)
     return True
-
-
-@dataclass(frozen=True)
-class Reconciled:
-    """What one reconciler pass did (logged; tests read it)."""
-
-    leases_taken_back: int = 0
-    chunks_given_up: int = 0
-    resent: int = 0
-    dispatched: int = 0
-    finished: int = 0
-    walks_taken_back: int = 0
-    walks_resent: int = 0
-    checks_resent: int = 0
-
-
-def reconcile(
-    *, now: datetime | None = None, send: Send | None = None, send_check: SendCheck | None = None
-) -> Reconciled:
-    """Take back expired leases, re-send lost messages, refill windows, finish complete jobs.
-
-    Also takes back and re-sends walks (console/jobs/walk.py), sends again the drafts'
-    membership checks that stopped moving, and forgets drafts kept long enough
-    (console/jobs/membership.py).
-    """
-    # Imported here: both build on this module.
-    from . import membership, walk
-
-    now = now or timezone.now()
-    taken_back, given_up = _take_back_expired_leases(now)
-    walks_taken_back, walks_resent = walk.reconcile_walks(now=now)
-    resent = Chunk.objects.filter(
-        status=ChunkStatus.PENDING,
-        dispatched_at__lt=now - timedelta(seconds=settings.JOB_REDISPATCH_SECONDS),
-    ).update(dispatched_at=None)
-    dispatched = finished = 0
-    for job_id in Job.objects.filter(status__in=ACTIVE).order_by("pk").values_list("pk", flat=True):
-        if finish_if_complete(job_id, now=now):
-            finished += 1
-        else:
-            dispatched += len(dispatch(job_id, send=send, now=now))
-    checks_resent, _ = membership.reconcile_drafts(now, send_check)
-    report = Reconciled(
-        taken_back, given_up, resent, dispatched, finished, walks_taken_back, walks_resent, checks_resent
-    )
-    if report != Reconciled():
-        logger.info("Reconciled jobs: %s", report)
-    return report
-
-
-def _take_back_expired_leases(now: datetime) -> tuple[int, int]:
-    taken_back = given_up = 0
-    expired = Chunk.objects.filter(status=ChunkStatus.CLAIMED, lease_until__lt=now)
-    for pk in expired.values_list("pk", flat=True):
-        with transaction.atomic():
-            # Conditional again: the holder may have committed since the list was read. The
-            # token stays, so a holder that was only slow can still commit if nobody else claimed.
-            if not expired.filter(pk=pk).update(
-                status=ChunkStatus.PENDING,
-                lease_until=None,
-                dispatched_at=None,
-                lost_leases=F("lost_leases") + 1,
-            ):
-                continue
-            taken_back += 1
-            chunk = Chunk.objects.select_related("job").get(pk=pk)
-            if chunk.lost_leases >= settings.JOB_MAX_LOST_LEASES:
-                _give_up(chunk, now)
-                given_up += 1
-    return taken_back, given_up
-
-
-def _give_up(chunk: Chunk, now: datetime) -> None:
-    """A chunk whose workers keep dying: its items fail instead of killing workers forever."""
-    message = f"The worker running this item stopped {chunk.lost_leases} times; it was not retried again."
-    failed_items = Item.objects.filter(chunk=chunk, outcome=Outcome.PENDING).update(
-        outcome=Outcome.FAILED, error_code=WORKER_LOST_CODE, message=message, finished_at=now
-    )
-    Chunk.objects.filter(pk=chunk.pk).update(status=ChunkStatus.DONE, finished_at=now)
-    Job.objects.filter(pk=chunk.job_id).update(failed=F("failed") + failed_items)

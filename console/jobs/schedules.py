@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor, record_console_action
-from console.aws import jobs_calls
+from console.aws.ids import region_of
 
 from . import prune
 from .models import Job, Kind, PruneSchedule, Status
@@ -138,7 +138,7 @@ def create(
     with transaction.atomic():
         schedule = PruneSchedule.objects.create(
             pool_id=pool_id,
-            region=jobs_calls.region_of(pool_id),
+            region=region_of(pool_id),
             pool_name=pool_name,
             filters=filters.to_dict(),
             time_of_day=time_of_day,

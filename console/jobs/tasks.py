@@ -1,6 +1,7 @@
-"""Celery tasks: thin shells around console/jobs/runner.py.
+"""Celery tasks: thin shells around console/jobs/runner.py, walk.py, membership.py, reconcile.py.
 
 A chunk task carries only (job id, chunk number); everything else is in the ledger. Tasks are
+sent by name (console/jobs/broker.py), so nothing below this module imports it; they are
 acknowledged late and given back to the broker when their worker process dies
 (CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST in settings), and a database error is
 retried a bounded number of times; whatever still goes missing, the reconciler re-sends.
@@ -17,7 +18,8 @@ from django.conf import settings
 from django.db import DatabaseError
 
 # prune and export register their walkers when imported.
-from . import export, membership, prune, runner, schedules, walk  # noqa: F401
+from . import broker, export, membership, prune, runner, schedules, walk  # noqa: F401
+from . import reconcile as reconciler
 
 MAX_RETRIES = 5
 
@@ -37,7 +39,7 @@ def ledger_task(name: str) -> Callable[[Callable[..., Any]], Any]:
     )
 
 
-@ledger_task("console.jobs.run_chunk")
+@ledger_task(broker.RUN_CHUNK)
 def run_chunk(self, job_id: int, number: int) -> bool:
     """Claim, run and commit chunk `number` of job `job_id`."""
     try:
@@ -47,7 +49,7 @@ def run_chunk(self, job_id: int, number: int) -> bool:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 
 
-@ledger_task("console.jobs.run_walk")
+@ledger_task(broker.RUN_WALK)
 def run_walk(self, job_id: int) -> bool:
     """Claim the walk of job `job_id` (a prune or an export) and list the pool for a while."""
     try:
@@ -56,7 +58,7 @@ def run_walk(self, job_id: int) -> bool:
         raise self.retry(exc=exc, countdown=min(30, 2**self.request.retries)) from exc
 
 
-@ledger_task("console.jobs.check_draft")
+@ledger_task(broker.CHECK_DRAFT)
 def check_draft(self, draft_id: int) -> str:
     """Check a delete draft's ids against its pool, from where the check stands (it re-sends itself)."""
     try:
@@ -67,8 +69,8 @@ def check_draft(self, draft_id: int) -> str:
 
 @shared_task(name="console.jobs.reconcile", ignore_result=True)
 def reconcile() -> str:
-    """Beat's periodic pass over the ledger (see runner.reconcile)."""
-    return str(runner.reconcile())
+    """Beat's periodic pass over the ledger (see console/jobs/reconcile.py)."""
+    return str(reconciler.reconcile())
 
 
 @shared_task(name="console.jobs.run_schedules", ignore_result=True)

@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import runner
+from . import broker, retrying, runner
 from .models import ACTIVE, Job, Status, WalkState
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 # Share of the task time limit a walk task works before giving the walk back (the rest is left
 # to commit its last step and send the next task).
 WALK_BUDGET = 0.75
-
-SendWalk = Callable[[int], None]
 
 
 class WalkLost(Exception):
@@ -71,7 +69,7 @@ class WalkClaim:
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    # What runner.call_with_retries needs of the work it makes calls for (as runner.Attempt).
+    # What retrying.call_with_retries needs of the work it makes calls for (as runner.Attempt).
     def note_throttle(self) -> None:
         Job.objects.filter(pk=self.job_id).update(throttled=F("throttled") + 1)
 
@@ -79,7 +77,7 @@ class WalkClaim:
         renew(self)
 
     def pause(self, retry: int) -> None:
-        runner.backoff(retry, self.remaining())
+        retrying.backoff(retry, self.remaining())
 
 
 class StepResult:
@@ -98,30 +96,11 @@ def _lease(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
-def _send_walk_task(job_id: int) -> None:
-    from .tasks import run_walk
-
-    run_walk.apply_async((job_id,))
-
-
-def send_walk(job_id: int, send: SendWalk | None = None) -> None:
-    """Send "run the walk of job j" to the broker; a failure is left to the reconciler."""
-    try:
-        (send or _send_walk_task)(job_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: the reconciler re-sends
-        logger.warning(
-            "Could not send the walk of job %s to the broker (%s: %s); the reconciler will re-send it.",
-            job_id,
-            type(exc).__name__,
-            exc,
-        )
-
-
-def start_walk(job_id: int, *, send: SendWalk | None = None, now: datetime | None = None) -> None:
+def start_walk(job_id: int, *, send: broker.SendWalk | None = None, now: datetime | None = None) -> None:
     """Mark the job's walk as listing and send it once the transaction commits."""
     now = now or timezone.now()
     Job.objects.filter(pk=job_id).update(walk_state=WalkState.LISTING, walk_dispatched_at=now)
-    transaction.on_commit(lambda: send_walk(job_id, send))
+    transaction.on_commit(lambda: broker.send_walk(job_id, send))
 
 
 def claim_walk(job_id: int, *, now: datetime | None = None) -> WalkClaim | None:
@@ -215,7 +194,7 @@ def cancelled(claim: WalkClaim) -> bool:
     return Job.objects.filter(pk=claim.job_id, status=Status.CANCELLING).exists()
 
 
-def run_walk(job_id: int, *, worker: str = "", send: SendWalk | None = None) -> bool:
+def run_walk(job_id: int, *, worker: str = "", send: broker.SendWalk | None = None) -> bool:
     """Claim the walk and make steps until it is done, cancelled or out of time; True when done.
 
     A walker that cannot go on (ListIdentities refused: the pool was deleted, access denied)
@@ -240,20 +219,20 @@ def run_walk(job_id: int, *, worker: str = "", send: SendWalk | None = None) -> 
                     break
                 if claim.remaining() <= 0:
                     release_walk(claim)
-                    send_walk(job_id, send)
+                    broker.send_walk(job_id, send)
                     break
         except WalkLost:
             logger.info("The walk of job %s was taken over by another worker.", job_id)
-        except runner.OutOfTime:
+        except retrying.OutOfTime:
             logger.info("The walk of job %s ran out of time; it goes back to the queue.", job_id)
             if release_walk(claim):
-                send_walk(job_id, send)
+                broker.send_walk(job_id, send)
     runner.finish_if_complete(job_id)
     runner.dispatch(job_id, send=None)
     return finished
 
 
-def reconcile_walks(*, now: datetime | None = None, send: SendWalk | None = None) -> tuple[int, int]:
+def reconcile_walks(*, now: datetime | None = None, send: broker.SendWalk | None = None) -> tuple[int, int]:
     """Take back walks whose lease expired and re-send lost ones: (taken back, re-sent)."""
     now = now or timezone.now()
     listing = Job.objects.filter(walk_state=WalkState.LISTING, status__in=ACTIVE)
@@ -267,6 +246,6 @@ def reconcile_walks(*, now: datetime | None = None, send: SendWalk | None = None
     resent = 0
     for job_id in lost.values_list("pk", flat=True):
         if Job.objects.filter(pk=job_id, walk_token__isnull=True).update(walk_dispatched_at=now):
-            send_walk(job_id, send)
+            broker.send_walk(job_id, send)
             resent += 1
     return taken_back, resent

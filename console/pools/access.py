@@ -13,7 +13,8 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.aws import errors as aws_errors
-from console.aws.pools import region_of
+from console.aws.ids import region_of
+from console.errorpages import busy
 
 
 def region_problem(region: str) -> str:
@@ -40,7 +41,8 @@ def pool_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 def gateway_error_page(
     request: HttpRequest, pool_id: str, error: aws_errors.CognitoError, section_id: str = ""
 ) -> HttpResponse:
-    """The pool could not be read: a page saying why (404 for a pool that does not exist).
+    """The pool could not be read: a page saying why (404 for a pool that does not exist, the
+    console's busy page when the account's quota is busy: never a 5xx for that).
 
     To htmx, the error as a section (status 200: htmx swaps only successful answers), in
     place of the section `section_id` (by default the one the request targets).
@@ -49,6 +51,8 @@ def gateway_error_page(
     if request.htmx:
         context["section_id"] = section_id or (request.htmx.target or "")
         return render(request, "pools/unavailable.html#body", context)
+    if isinstance(error, aws_errors.Throttled):
+        return busy(request, error)
     status = 404 if isinstance(error, aws_errors.NotFound) else 502
     return render(request, "pools/unavailable.html", context, status=status)
 

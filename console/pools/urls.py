@@ -1,32 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from .views import delete, detail, edit, listing, principal_tags, roles, tags, tester
-
-
-class PoolIdConverter:
-    """An identity pool id as the service model spells it: `<region>:<uuid>`."""
-
-    regex = r"[\w-]+:[0-9a-f-]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class RegionConverter:
-    regex = r"[a-z0-9-]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(PoolIdConverter, "pool_id")
-register_converter(RegionConverter, "region")
 
 app_name = "pools"
 urlpatterns = [

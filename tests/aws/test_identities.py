@@ -21,20 +21,6 @@ def test_the_developer_token_limits_are_botocores():
     assert (limits.tags_max, limits.tag_key_max_length, limits.tag_value_max_length) == (50, 128, 256)
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("us-east-1:0a1b2c3d-0000-4000-8000-000000000001", True),
-        ("us-east-1:0A1B2C3D-0000-4000-8000-000000000001", False),
-        ("us-east-1", False),
-        ("us-east-1:" + "a" * 50, False),
-        ("customer-1", False),
-    ],
-)
-def test_ids_have_the_models_shape(value, expected):
-    assert gateway.is_cognito_id(value) is expected
-
-
 def test_a_page_of_identities_and_its_token(cognito, pool_id):
     created = [cognito.get_id(IdentityPoolId=pool_id)["IdentityId"] for _ in range(3)]
 

@@ -19,6 +19,7 @@ from django.conf import settings as django_settings
 from django.core import checks
 from django.urls import reverse
 
+from console import quotarates
 from console.aws import errors, limiter
 from console.aws.pools import list_pools_page
 from console.emulator import quotas
@@ -117,6 +118,17 @@ def test_the_defaults_are_the_references_published_and_assumed_rates(settings):
         10,
         10,
     )
+
+
+def test_the_published_rates_follow_aws_current_quotas_page(settings):
+    settings.COGNITO_RATE_LIMITS = {}
+
+    # The reference's section 6: the December 2026 page, not the 2023 guide's 200 for developer tokens.
+    assert quotarates.PUBLISHED_RATES["GetOpenIdTokenForDeveloperIdentity"] == 50
+    assert {"ListIdentities", "DeleteIdentities"} <= set(quotarates.PUBLISHED_RATES)
+    assert not {"ListIdentities", "DeleteIdentities"} & set(quotarates.ASSUMED_RATES)
+    assert (limiter.rate("ListIdentities"), limiter.rate("DeleteIdentities")) == (5, 10)
+    assert limiter.rate("GetOpenIdTokenForDeveloperIdentity") == 50
 
 
 def test_a_setting_overrides_one_operations_rate(settings):

@@ -165,3 +165,24 @@ def test_the_command_reports_what_it_added():
 def test_the_command_turns_a_bad_ratio_into_a_command_error():
     with pytest.raises(CommandError, match="between 0 and 1"):
         call_command("emulator_seed", "--pool", "p", "--identities", "5", "--logins-ratio", "1.5")
+
+
+def test_a_spread_seed_gives_creation_dates_over_the_days_asked_in_id_order(cognito):
+    from datetime import UTC, datetime, timedelta
+
+    result = _seed(50, spread_days=90)
+    listed = _all_identities(cognito, result.pool_id)
+
+    created = [identity["CreationDate"] for identity in listed]
+    now = datetime.now(UTC)
+    assert min(created) < now - timedelta(days=85)  # the oldest about 90 days ago
+    assert max(created) > now - timedelta(days=5)
+    by_row = Identity.objects.filter(pool__pool_id=result.pool_id).order_by("pk")
+    assert [row.created_at for row in by_row] == sorted(row.created_at for row in by_row)
+    for identity in listed:
+        assert identity["CreationDate"] <= identity["LastModifiedDate"] <= now
+
+
+def test_a_negative_spread_is_refused():
+    with pytest.raises(SeedError, match="days"):
+        _seed(5, spread_days=-1)

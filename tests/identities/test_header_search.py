@@ -26,7 +26,13 @@ def test_support_and_admins_have_it_on_every_page(request, role, pool_id):
 
 
 def test_viewers_do_not_have_it(as_viewer):
-    assert FORM not in as_viewer.get(reverse("pools:list")).content.decode()
+    response = as_viewer.get(reverse("pools:list"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Identity pools " in html
+    assert '<span class="user" data-testid="signed-in-user">vic-viewer</span>' in html  # the header is there
+    assert FORM not in html
 
 
 def test_the_lookup_link_in_the_navigation_is_live_for_support_and_hidden_from_viewers(as_support, as_viewer):

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from bench.servers import free_port
-from console.identities import lookup
+from console.aws import catalog
 from tests.cognito import DEVELOPER, full_pool_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_secret_logs")]
@@ -162,9 +162,9 @@ def test_pools_that_cannot_be_asked_are_listed_and_the_match_is_not_opened(
 ):
     identity = developer_user(pool_id, "customer-12345")
     # A pool the service refuses to be asked about (its id fails the model's pattern).
-    broken = lookup.DeveloperPool("us-east-1:BROKEN", "broken pool", "us-east-1", DEVELOPER)
-    catalog = lookup.catalog()
-    cache.set(lookup._cache_key("us-east-1"), lookup.Catalog((*catalog.pools, broken), (), catalog.as_of), 60)
+    broken = catalog.DeveloperPool("us-east-1:BROKEN", "broken pool", "us-east-1", DEVELOPER)
+    listed = catalog.catalog()
+    cache.set(catalog._cache_key("us-east-1"), catalog.Catalog((*listed.pools, broken), (), listed.as_of), 60)
 
     response = as_support.get(LOOKUP, {"q": "customer-12345"})
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from console.jobs import membership, runner
+from console.jobs import membership, parsing, runner
 from console.jobs.models import CheckStatus, Chunk, ChunkStatus, Draft, Job
 from tests.cognito import DEVELOPER
 
@@ -84,7 +84,7 @@ def developer_identity(cognito: Any, pool_id: str, user: str, **logins: str) -> 
 def make_job(admin) -> Callable[..., Job]:
     """Create a job directly (no broker: its chunks wait for `drive`)."""
 
-    def make(kind: str, pool_id: str, targets: list[runner.Target], **params: str) -> Job:
+    def make(kind: str, pool_id: str, targets: list[parsing.Target], **params: str) -> Job:
         return runner.create_job(
             kind, pool_id, targets, reason=REASON, user=admin, params=params, send=no_broker
         )
@@ -92,5 +92,5 @@ def make_job(admin) -> Callable[..., Job]:
     return make
 
 
-def targets_of(ids: list[str]) -> list[runner.Target]:
-    return [runner.Target(line, identity) for line, identity in enumerate(ids, start=1)]
+def targets_of(ids: list[str]) -> list[parsing.Target]:
+    return [parsing.Target(line, identity) for line, identity in enumerate(ids, start=1)]

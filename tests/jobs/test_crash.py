@@ -18,7 +18,7 @@ import pytest
 from console.audit.models import AuditEvent
 from console.emulator.models import Identity, IdentityLogin
 from console.emulator.seeding import seed_identities
-from console.jobs import runner
+from console.jobs import parsing, runner
 from console.jobs.models import Chunk, ChunkStatus, Item, Job, Kind, Outcome, Status
 
 from .conftest import REASON
@@ -103,7 +103,7 @@ def test_a_delete_survives_a_killed_pool_process_and_a_killed_worker(fleet, admi
     )
     rest = set(pool_identities.filter(logins__isnull=True).values_list("identity_id", flat=True))
     assert (len(subset), len(rest)) == (5_000, 5_000)
-    targets = [runner.Target(line, identity) for line, identity in enumerate(subset, start=1)]
+    targets = [parsing.Target(line, identity) for line, identity in enumerate(subset, start=1)]
 
     job = runner.create_job(Kind.DELETE, seeded.pool_id, targets, reason=REASON, user=admin)
     crash_workers_during(job, fleet, (1_000, 2_500))
@@ -127,7 +127,7 @@ def test_a_merge_survives_a_killed_pool_process_and_a_killed_worker(fleet, admin
     )
     pairs = [(users[n], users[n + 1]) for n in range(0, len(users) - 1, 2)]
     targets = [
-        runner.Target(line, source, destination) for line, (source, destination) in enumerate(pairs, start=1)
+        parsing.Target(line, source, destination) for line, (source, destination) in enumerate(pairs, start=1)
     ]
 
     job = runner.create_job(

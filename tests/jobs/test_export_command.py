@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr("console.jobs.walk._send_walk_task", no_broker)
+    monkeypatch.setattr("console.jobs.broker._send_walk_task", no_broker)
 
 
 def run(*args: str) -> str:
@@ -59,9 +59,9 @@ def test_export_with_developer_ids_records_the_option(pool_id, admin):
 
 
 def test_show_of_another_kind_has_no_file_field(make_job, cognito, pool_id):
-    from console.jobs import runner
+    from console.jobs import parsing
 
-    job = make_job(Kind.DELETE, pool_id, [runner.Target(1, guest_identities(cognito, pool_id, 1)[0])])
+    job = make_job(Kind.DELETE, pool_id, [parsing.Target(1, guest_identities(cognito, pool_id, 1)[0])])
 
     assert "file" not in json.loads(run("show", str(job.pk), "--json"))
 

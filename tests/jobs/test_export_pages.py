@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from console.audit.models import AuditEvent
-from console.jobs import export, runner
+from console.jobs import export, parsing, runner
 from console.jobs.models import Job, Kind, Status
 
 from .conftest import guest_identities
@@ -38,7 +38,7 @@ def test_the_pool_page_offers_the_export_form_to_admins_only(as_admin, as_viewer
 
 
 def test_posting_the_form_starts_the_export_and_shows_its_page(as_admin, admin, pool_id, monkeypatch):
-    monkeypatch.setattr("console.jobs.walk._send_walk_task", no_broker)
+    monkeypatch.setattr("console.jobs.broker._send_walk_task", no_broker)
 
     response = as_admin.post(
         reverse("jobs:new_export"),
@@ -179,7 +179,7 @@ def test_a_cancelled_export_page_says_its_partial_file_was_removed(as_admin, cog
 
 
 def test_the_file_of_another_kind_of_job_is_404(as_admin, make_job, cognito, pool_id):
-    job = make_job(Kind.DELETE, pool_id, [runner.Target(1, guest_identities(cognito, pool_id, 1)[0])])
+    job = make_job(Kind.DELETE, pool_id, [parsing.Target(1, guest_identities(cognito, pool_id, 1)[0])])
 
     assert as_admin.get(reverse("jobs:export_file", args=[job.pk])).status_code == 404
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from console.audit.models import AuditEvent
-from console.jobs import runner
+from console.jobs import parsing
 from console.jobs.models import Item, Job, Kind, Status
 from tests.emulator.http_fixtures import database_url
 
@@ -199,7 +199,7 @@ def test_wait_exits_0_when_the_job_succeeded_1_when_it_ended_otherwise_2_on_time
 ):
     succeeded = drive(make_job(Kind.DELETE, pool_id, targets_of(guest_identities(cognito, pool_id, 1))))
     failed = drive(
-        make_job(Kind.MERGE, pool_id, [runner.Target(1, "ghost", "nobody")], developer_provider="x")
+        make_job(Kind.MERGE, pool_id, [parsing.Target(1, "ghost", "nobody")], developer_provider="x")
     )
     queued = make_job(Kind.DELETE, pool_id, targets_of(guest_identities(cognito, pool_id, 1)))
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from console.audit.models import AuditEvent
-from console.jobs import runner
+from console.jobs import parsing
 from console.jobs.models import Job, Kind, Status
 from console.jobs.views import jobs as views
 
@@ -29,7 +29,7 @@ def job_ids(html: str) -> list[int]:
 def jobs(make_job, pool_id, cognito, support):
     """A finished delete of the pool, a queued merge of another pool (started by support's name)."""
     finished = drive(make_job(Kind.DELETE, pool_id, targets_of(guest_identities(cognito, pool_id, 2))))
-    queued = make_job(Kind.MERGE, OTHER_POOL, [runner.Target(1, "a", "b")], developer_provider="dev")
+    queued = make_job(Kind.MERGE, OTHER_POOL, [parsing.Target(1, "a", "b")], developer_provider="dev")
     Job.objects.filter(pk=queued.pk).update(created_by_name=support.username)
     return finished, queued
 
@@ -101,7 +101,16 @@ def test_a_running_job_polls_its_progress_every_second_and_admins_may_cancel_it(
 
 
 def test_viewers_see_no_cancel_button(as_viewer, jobs):
-    assert "Cancel job" not in as_viewer.get(reverse("jobs:detail", args=[jobs[1].pk])).content.decode()
+    _, queued = jobs
+
+    response = as_viewer.get(reverse("jobs:detail", args=[queued.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"<h1>Job #{queued.pk} " in html
+    assert 'data-testid="job-status">Queued<' in html
+    assert 'hx-trigger="every 1s"' in html  # the running job's page, still polling
+    assert "Cancel job" not in html
 
 
 def test_the_progress_fragment_keeps_polling_while_the_job_runs(as_viewer, jobs):
@@ -171,7 +180,7 @@ def test_the_results_list_every_input_item_with_its_outcome(as_support, jobs):
 
 
 def test_merge_results_name_the_pair_and_the_identity_and_escape_formulas(as_support, make_job):
-    job = make_job(Kind.MERGE, OTHER_POOL, [runner.Target(1, "=cmd()", "b")], developer_provider="dev")
+    job = make_job(Kind.MERGE, OTHER_POOL, [parsing.Target(1, "=cmd()", "b")], developer_provider="dev")
 
     response = as_support.get(reverse("jobs:results", args=[job.pk]))
 

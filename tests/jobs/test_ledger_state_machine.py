@@ -25,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from console.jobs import runner
+from console.jobs import parsing, reconcile, runner
 from console.jobs.models import TERMINAL_CHUNK, Chunk, Item, Job, Kind, Outcome, Status
 
 POOL = "us-east-1:00000000-0000-4000-8000-000000000000"
@@ -44,7 +44,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.held: dict[int, runner.Claim] = {}
         self.commits: Counter[int] = Counter()
         targets = [
-            runner.Target(line, f"source-{line}", f"destination-{line}") for line in range(1, ITEMS + 1)
+            parsing.Target(line, f"source-{line}", f"destination-{line}") for line in range(1, ITEMS + 1)
         ]
         self.job = runner.create_job(
             Kind.MERGE, POOL, targets, reason="state machine", user=self.user, send=self.send
@@ -99,7 +99,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def reconcile(self, leases: float) -> None:
         """Time passes (a share of the lease, or past it), then the reconciler runs."""
         self.now += timedelta(seconds=leases * django_settings.JOB_LEASE_SECONDS)
-        runner.reconcile(now=self.now, send=self.send)
+        reconcile.reconcile(now=self.now, send=self.send)
 
     @precondition(lambda self: self.commits)
     @rule(dice=st.integers(min_value=0, max_value=9))
@@ -149,14 +149,14 @@ class LedgerMachine(RuleBasedStateMachine):
             self.now += timedelta(
                 seconds=django_settings.JOB_LEASE_SECONDS + django_settings.JOB_REDISPATCH_SECONDS
             )
-            runner.reconcile(now=self.now, send=self.send)
+            reconcile.reconcile(now=self.now, send=self.send)
             while self.queue:
                 claim = runner.claim_chunk(self.job.pk, self.queue.pop(0), "survivor", now=self.now)
                 if claim and runner.commit_chunk(
                     claim, {item.pk: runner.DONE for item in claim.items}, now=self.now
                 ):
                     self.commits[claim.number] += 1
-            runner.reconcile(now=self.now, send=self.send)
+            reconcile.reconcile(now=self.now, send=self.send)
         job = Job.objects.get(pk=self.job.pk)
         assert job.status in (Status.SUCCEEDED, Status.FAILED, Status.PARTIALLY_FAILED, Status.CANCELLED)
         assert not Chunk.objects.filter(job=job).exclude(status__in=TERMINAL_CHUNK).exists()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from console.aws import limiter
 from console.aws.clients import reset_clients
-from console.jobs import membership, runner
+from console.jobs import membership, reconcile
 from console.jobs.models import CheckStatus, Draft, Item, Job, Status
 
 from .conftest import REASON, check_drafts, developer_identity, drive, guest_identities, pool_identities
@@ -179,9 +179,9 @@ def test_the_check_resumes_from_its_committed_position_without_asking_again(
     # Had the check asked about the first two ids again, this one would now be missing.
     cognito.delete_identities(IdentityIdsToDelete=[mine[0]])
     resent: list[int] = []
-    fresh = runner.reconcile(send=lambda *_: None, send_check=resent.append)
+    fresh = reconcile.reconcile(send=lambda *_: None, send_check=resent.append)
     later = timezone.now() + timedelta(seconds=membership.stall_seconds() + 1)
-    stalled = runner.reconcile(now=later, send=lambda *_: None, send_check=resent.append)
+    stalled = reconcile.reconcile(now=later, send=lambda *_: None, send_check=resent.append)
     outcome = membership.run_check(draft.pk)
 
     draft.refresh_from_db()
@@ -246,7 +246,7 @@ def test_drafts_are_kept_while_checked_and_an_hour_after(admin, pool_id):
     )  # fmt: skip
     Draft.objects.create(kind="merge", pool_id=pool_id, created_by=admin, checked_at=now - timedelta(hours=2))
 
-    runner.reconcile(now=now, send=lambda *_: None, send_check=lambda _: None)
+    reconcile.reconcile(now=now, send=lambda *_: None, send_check=lambda _: None)
 
     assert set(Draft.objects.values_list("pk", flat=True)) == {checking.pk, recent.pk}
 

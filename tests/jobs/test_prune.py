@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from console.audit.models import AuditEvent
 from console.emulator.models import Identity
-from console.jobs import prune, runner, walk
+from console.jobs import broker, prune, runner, walk
 from console.jobs.models import Chunk, Item, Job, Kind, Outcome, Status, WalkMark, WalkState
 from tests.cognito import DEVELOPER
 
@@ -239,7 +239,7 @@ def test_listing_and_deleting_are_a_pipeline(
     guest_identities(cognito, pool_id, 150)  # three pages
     dry = dry_run(pool_id, UNAUTHENTICATED, admin)
     sent: list[tuple[int, int]] = []
-    monkeypatch.setattr(runner, "_send_task", lambda job_id, number: sent.append((job_id, number)))
+    monkeypatch.setattr(broker, "_send_chunk_task", lambda job_id, number: sent.append((job_id, number)))
     job = prune.start_real_run(dry, user=admin, reason=REASON, send=no_walk)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from console.audit.models import AuditEvent
 from console.aws import errors
-from console.aws.jobs_calls import Unprocessed
-from console.jobs import runner
+from console.aws.identities import Unprocessed
+from console.jobs import parsing, reconcile, retrying, runner
 from console.jobs.models import Chunk, ChunkStatus, Item, Job, Kind, Outcome, Status
 
 from .conftest import (
@@ -98,7 +98,7 @@ def test_a_chunk_whose_worker_died_after_its_call_is_repeated_and_recorded_once_
     die_after_the_call(job)
     assert pool_identities(cognito, pool_id) == []
 
-    report = runner.reconcile(now=after_lease(), send=no_broker)
+    report = reconcile.reconcile(now=after_lease(), send=no_broker)
     job = drive(job)
 
     assert report.leases_taken_back == 1
@@ -113,7 +113,7 @@ def test_a_late_commit_after_another_worker_took_the_chunk_is_dropped(cognito, p
     ids = guest_identities(cognito, pool_id, 2)
     job = make_job(Kind.DELETE, pool_id, targets_of(ids))
     slow = runner.claim_chunk(job.pk, 0, "slow")
-    runner.reconcile(now=after_lease(), send=no_broker)
+    reconcile.reconcile(now=after_lease(), send=no_broker)
     fast = runner.claim_chunk(job.pk, 0, "fast")
     results = {item.pk: runner.DONE for item in fast.items}
 
@@ -127,7 +127,7 @@ def test_a_slow_holder_still_commits_when_nobody_took_its_chunk_back(cognito, po
     ids = guest_identities(cognito, pool_id, 2)
     job = make_job(Kind.DELETE, pool_id, targets_of(ids))
     slow = runner.claim_chunk(job.pk, 0, "slow")
-    runner.reconcile(now=after_lease(), send=no_broker)
+    reconcile.reconcile(now=after_lease(), send=no_broker)
 
     assert runner.commit_chunk(slow, {item.pk: runner.DONE for item in slow.items}) is True
     assert runner.claim_chunk(job.pk, 0, "late") is None
@@ -135,7 +135,7 @@ def test_a_slow_holder_still_commits_when_nobody_took_its_chunk_back(cognito, po
 
 
 def test_unprocessed_ids_are_asked_again_then_fail_with_their_error_code(pool_id, make_job, monkeypatch):
-    monkeypatch.setattr(runner, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(retrying, "BACKOFF_BASE", 0.001)
     ids = [f"us-east-1:0000000{n}-0000-4000-8000-000000000000" for n in range(3)]
     job = make_job(Kind.DELETE, pool_id, targets_of(ids))
     claim = runner.claim_chunk(job.pk, 0, "test")
@@ -159,7 +159,7 @@ def test_unprocessed_ids_are_asked_again_then_fail_with_their_error_code(pool_id
 
 
 def test_a_refused_call_fails_its_items_with_the_services_code(cognito, pool_id, make_job):
-    job = make_job(Kind.MERGE, pool_id, [runner.Target(1, "nobody", "nobody-else")], developer_provider="x")
+    job = make_job(Kind.MERGE, pool_id, [parsing.Target(1, "nobody", "nobody-else")], developer_provider="x")
 
     job = drive(job)
 
@@ -181,14 +181,16 @@ def test_a_chunk_that_keeps_killing_its_workers_fails_its_items_in_the_end(
     job = make_job(Kind.DELETE, pool_id, targets_of(ids))
 
     runner.claim_chunk(job.pk, 0, "first")
-    runner.reconcile(now=after_lease(), send=no_broker)
+    reconcile.reconcile(now=after_lease(), send=no_broker)
     runner.claim_chunk(job.pk, 0, "second")
-    report = runner.reconcile(now=after_lease(60), send=no_broker)
+    report = reconcile.reconcile(now=after_lease(60), send=no_broker)
 
     job.refresh_from_db()
     assert report.chunks_given_up == 1
     assert (job.status, job.failed) == (Status.FAILED, 2)
-    assert set(Item.objects.filter(job=job).values_list("error_code", flat=True)) == {runner.WORKER_LOST_CODE}
+    assert set(Item.objects.filter(job=job).values_list("error_code", flat=True)) == {
+        reconcile.WORKER_LOST_CODE
+    }
 
 
 def test_dispatch_keeps_a_window_of_chunks_queued(cognito, pool_id, admin, settings):
@@ -213,9 +215,9 @@ def test_a_chunk_whose_message_was_lost_is_sent_again(
     sent: list[int] = []
 
     with django_capture_on_commit_callbacks(execute=True):
-        soon = runner.reconcile(send=lambda job_id, number: sent.append(number))
+        soon = reconcile.reconcile(send=lambda job_id, number: sent.append(number))
         later = timezone.now() + timedelta(seconds=settings.JOB_REDISPATCH_SECONDS + 1)
-        report = runner.reconcile(now=later, send=lambda job_id, number: sent.append(number))
+        report = reconcile.reconcile(now=later, send=lambda job_id, number: sent.append(number))
 
     assert soon.resent == 0 and report.resent == 1
     assert sent == [0]
@@ -233,9 +235,9 @@ def test_a_broker_that_does_not_answer_delays_a_job_and_loses_nothing(
     sent: list[int] = []
     with django_capture_on_commit_callbacks(execute=True):
         runner.dispatch(job.pk, send=broker_down)
-        runner.reconcile(send=lambda job_id, number: sent.append(number))
+        reconcile.reconcile(send=lambda job_id, number: sent.append(number))
         assert sent == []  # it waits: the message may only be late
-        runner.reconcile(
+        reconcile.reconcile(
             now=timezone.now() + timedelta(seconds=settings.JOB_REDISPATCH_SECONDS + 1),
             send=lambda job_id, number: sent.append(number),
         )
@@ -280,11 +282,11 @@ def test_a_merge_claimed_again_looks_before_merging_twice(cognito, pool_id, make
     developer_identity(cognito, pool_id, "src")
     destination = developer_identity(cognito, pool_id, "dst")
     job = make_job(
-        Kind.MERGE, pool_id, [runner.Target(1, "src", "dst")], developer_provider="login.example.app"
+        Kind.MERGE, pool_id, [parsing.Target(1, "src", "dst")], developer_provider="login.example.app"
     )
     die_after_the_call(job)
 
-    runner.reconcile(now=after_lease(), send=no_broker)
+    reconcile.reconcile(now=after_lease(), send=no_broker)
     job = drive(job)
 
     item = Item.objects.get(job=job)
@@ -296,7 +298,7 @@ def test_a_merge_claimed_again_looks_before_merging_twice(cognito, pool_id, make
 def test_a_job_with_some_failures_is_partially_failed(cognito, pool_id, make_job):
     developer_identity(cognito, pool_id, "a")
     developer_identity(cognito, pool_id, "b")
-    pairs = [runner.Target(1, "a", "b"), runner.Target(2, "ghost", "b")]
+    pairs = [parsing.Target(1, "a", "b"), parsing.Target(2, "ghost", "b")]
 
     job = drive(make_job(Kind.MERGE, pool_id, pairs, developer_provider="login.example.app"))
 
@@ -305,7 +307,7 @@ def test_a_job_with_some_failures_is_partially_failed(cognito, pool_id, make_job
 
 
 def test_a_throttled_call_is_retried_and_counted_never_failed(pool_id, make_job, monkeypatch):
-    monkeypatch.setattr(runner, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(retrying, "BACKOFF_BASE", 0.001)
     job = make_job(Kind.DELETE, pool_id, targets_of(["us-east-1:00000001-0000-4000-8000-000000000000"]))
     claim = runner.claim_chunk(job.pk, 0, "test")
     answers = [errors.Throttled("Rate exceeded"), errors.Throttled("Rate exceeded"), ()]
@@ -324,12 +326,12 @@ def test_a_throttled_call_is_retried_and_counted_never_failed(pool_id, make_job,
 
 
 def test_a_chunk_throttled_past_its_time_is_given_back_not_failed(pool_id, make_job, monkeypatch):
-    monkeypatch.setattr(runner, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(retrying, "BACKOFF_BASE", 0.001)
     job = make_job(Kind.DELETE, pool_id, targets_of(["us-east-1:00000001-0000-4000-8000-000000000000"]))
     claim = runner.claim_chunk(job.pk, 0, "test")
 
     def throttled_until_out_of_time(attempt: runner.Attempt) -> dict:
-        raise runner.OutOfTime
+        raise retrying.OutOfTime
 
     monkeypatch.setitem(runner.RUNNERS, Kind.DELETE, throttled_until_out_of_time)
 

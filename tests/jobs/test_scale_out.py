@@ -1,5 +1,5 @@
 """Scale-out: two Celery worker processes share one delete job, and together stay under the shared
-limiter's bucket (README "Deploy": `docker compose up --scale worker=N`).
+limiter's bucket (docs/deploy.md, scale-out: `docker compose up --scale worker=N`).
 
 The figure printed (calls per second measured from the audit trail, beside the bucket's rate) is
 the scale-out benchmark; the assertion is the bucket's own bound, not a timing target: in any
@@ -15,7 +15,7 @@ import pytest
 from console.audit.models import AuditEvent
 from console.emulator.models import Identity
 from console.emulator.seeding import seed_identities
-from console.jobs import runner
+from console.jobs import parsing, runner
 from console.jobs.models import Chunk, Kind, Status
 
 from .conftest import REASON
@@ -56,7 +56,7 @@ def test_two_workers_share_a_delete_job_and_stay_under_the_shared_bucket(fleet, 
     # Both listening before the job starts, so neither gets the whole window by arriving first.
     wait_for(lambda: _ready(fleet, "one") and _ready(fleet, "two"), 60, "both workers", fleet)
 
-    targets = [runner.Target(line, identity) for line, identity in enumerate(identities, start=1)]
+    targets = [parsing.Target(line, identity) for line, identity in enumerate(identities, start=1)]
     job = runner.create_job(Kind.DELETE, seeded.pool_id, targets, reason=REASON, user=admin)
     wait_for(lambda: job.refresh_from_db() or not job.is_active, 240, "the job to end", fleet)
 

@@ -344,9 +344,14 @@ def test_an_empty_region_leads_admins_to_creating_a_pool(as_admin, region):
 
 
 @pytest.mark.parametrize("client_name", ["as_viewer", "as_support"])
-def test_viewers_and_support_get_no_create_button(request, client_name):
-    html = request.getfixturevalue(client_name).get(POOLS).content.decode()
+def test_viewers_and_support_get_no_create_button(request, client_name, region):
+    (pool_id,) = create_pools(region, ["mobile-app prod"])
 
+    response = request.getfixturevalue(client_name).get(POOLS)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<a href="/pools/{pool_id}/">mobile-app prod</a>' in html  # the list, with its pool
     assert "Create pool" not in html
 
 

@@ -60,9 +60,15 @@ def test_only_the_changes_are_sent_so_a_tag_added_meanwhile_stays(as_admin, tagg
     assert _tags(cognito, tagged) == {"env": "prod", "team": "shop2", "cost-centre": "42"}
 
 
-def test_saving_without_changes_calls_nothing(as_admin, tagged):
-    _save(as_admin, tagged, [{"key": "env", "value": "prod"}, {"key": "team", "value": "shop"}])
+def test_saving_without_changes_calls_nothing(as_admin, tagged, cognito):
+    response = _save(as_admin, tagged, [{"key": "env", "value": "prod"}, {"key": "team", "value": "shop"}])
 
+    assert response.status_code == 302
+    assert response.url == detail_url(tagged)
+    html = as_admin.get(response.url).content.decode()
+    assert "Tags of “everything” saved." in html
+    assert "Key Value env prod team shop" in text(html)
+    assert _tags(cognito, tagged) == {"env": "prod", "team": "shop"}
     assert not AuditEvent.objects.exclude(operation__startswith="console.").exists()
 
 

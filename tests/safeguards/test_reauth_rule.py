@@ -82,7 +82,7 @@ def test_editing_settings_or_roles_from_the_pool_page_asks_again_before_the_form
 
 def test_starting_an_export_does_not_ask_again(as_admin, pool_id, monkeypatch):
     # An export reads the pool: it changes nobody's credentials (admins only, audited).
-    monkeypatch.setattr("console.jobs.walk._send_walk_task", lambda job_id: None)
+    monkeypatch.setattr("console.jobs.broker._send_walk_task", lambda job_id: None)
     _password_typed_long_ago(as_admin)
 
     response = as_admin.post(PAGES["jobs:new_export"], {"pool_id": pool_id, "file_format": "csv"})

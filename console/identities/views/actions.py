@@ -25,6 +25,8 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.roles import permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound, Throttled, Unavailable
+from console.aws.ids import is_cognito_id, region_of
+from console.errorpages import busy
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -61,7 +63,7 @@ def _target(request: HttpRequest, identity_id: str) -> Target:
     pool_id = request.GET.get("pool") or request.POST.get("pool") or ""
     try:
         identity = gateway.describe_identity(identity_id)
-        if not gateway.is_cognito_id(pool_id) or not lookup.identity_in_pool(identity_id, pool_id):
+        if not is_cognito_id(pool_id) or not lookup.identity_in_pool(identity_id, pool_id):
             raise Http404("The identity is not in that pool.")
         return Target(identity, gateway.pool_facts(pool_id))
     except NotFound:
@@ -75,8 +77,10 @@ def _shows_gateway_errors(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     def wrapper(request: HttpRequest, identity_id: str) -> HttpResponse:
         try:
             return view(request, identity_id)
+        except Throttled as exc:
+            return busy(request, exc)
         except CognitoError as exc:
-            status = 503 if isinstance(exc, Throttled | Unavailable) else 200
+            status = 503 if isinstance(exc, Unavailable) else 200
             context = {"identity_id": identity_id, "error": exc}
             return render(request, "identities/action_error.html", context, status=status)
 
@@ -264,7 +268,7 @@ def delete(request: HttpRequest, identity_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             left = gateway.delete_identities(
-                gateway.region_of(target.identity_id),
+                region_of(target.identity_id),
                 [target.identity_id],
                 reason=form.cleaned_data["reason"],
                 before={"IdentityId": target.identity_id, "Logins": list(target.identity.logins)},

@@ -12,7 +12,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
-from console.aws.errors import CognitoError, NotAuthorized, NotFound
+from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
+from console.aws.ids import is_cognito_id, region_of
+from console.errorpages import busy
 
 from .. import lookup
 from ..history import history
@@ -31,7 +33,7 @@ def _identity_pool(
     first page of them, which the page then shows without asking again.
     """
     named = request.GET.get("pool", "")
-    if gateway.is_cognito_id(named) and gateway.region_of(named) == gateway.region_of(identity_id):
+    if is_cognito_id(named) and region_of(named) == region_of(identity_id):
         try:
             return named, gateway.developer_users_of(named, identity_id, page_size=DEVELOPER_USERS_PAGE)
         except (NotAuthorized, NotFound):
@@ -113,6 +115,8 @@ def detail(request: HttpRequest, identity_id: str) -> HttpResponse:
     identity_id = valid_cognito_id(identity_id)
     try:
         identity = gateway.describe_identity(identity_id)
+    except Throttled as exc:
+        return busy(request, exc)
     except CognitoError as exc:
         # A deleted identity's history still says who deleted it, and why.
         context = {"identity_id": identity_id, "error": exc, **_history_context(request, identity_id, None)}

@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.accounts.roles import permission_required
+from console.aws.catalog import catalog
 from console.aws.errors import CognitoError
 
 from .. import lookup
@@ -39,9 +40,9 @@ def _find_id(request: HttpRequest, query: lookup.Query, context: dict[str, Any])
 def _search_developer_user(
     request: HttpRequest, query: lookup.Query, context: dict[str, Any]
 ) -> HttpResponse | None:
-    catalog = lookup.catalog(refresh=request.GET.get("refresh") == "1")
-    context["catalog"] = catalog
-    result = context["search"] = lookup.search_developer_user(query.text, catalog, context["only_pool"])
+    pools = catalog(refresh=request.GET.get("refresh") == "1")
+    context["catalog"] = pools
+    result = context["search"] = lookup.search_developer_user(query.text, pools, context["only_pool"])
     if len(result.matches) == 1 and not result.failures:
         match = result.matches[0]
         return _go(request, identity_url(match.identity_id, match.pool.pool_id))
@@ -64,6 +65,6 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
         return answer
     if "catalog" not in context and not request.htmx:
         # The narrowing selector offers the pools a developer-user search would ask.
-        context["catalog"] = lookup.catalog()
+        context["catalog"] = catalog()
     template = "identities/lookup.html#results" if request.htmx else "identities/lookup.html"
     return render(request, template, context)

@@ -23,7 +23,7 @@ from console.aws import errors, limiter
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from .. import membership, runner, setup
+from .. import intake, membership, runner
 from ..forms import DeleteInputForm, JobFilterForm, MergeInputForm
 from ..models import DRAFT_LIFETIME, CheckStatus, Draft, Item, Job, Kind, Outcome, Status
 
@@ -232,7 +232,7 @@ def _selection(request: HttpRequest) -> dict[str, str]:
 
 
 def _review(
-    request: HttpRequest, form: DeleteInputForm | MergeInputForm, check: Callable[[str, str], setup.Checked]
+    request: HttpRequest, form: DeleteInputForm | MergeInputForm, check: Callable[[str, str], intake.Checked]
 ) -> HttpResponse | dict[str, Any]:
     """A redirect to the confirmation when the input is good; else what the form page shows."""
     if not form.is_valid():
@@ -240,14 +240,14 @@ def _review(
     checked = check(form.cleaned_data["pool_id"], form.cleaned_data["text"])
     if not checked.ok:
         return {"form": form, "problems": checked.problems, "notes": checked.parsed.notes}
-    draft = setup.save_draft(checked, request.user)
+    draft = intake.save_draft(checked, request.user)
     return redirect("jobs:confirm", draft_id=draft.pk)
 
 
 def _input_page(
     request: HttpRequest,
     form_class: type[DeleteInputForm | MergeInputForm],
-    check: Callable[[str, str], setup.Checked],
+    check: Callable[[str, str], intake.Checked],
     template: str,
 ) -> HttpResponse:
     # Only the form's own "Review" button submits it; any other POST (the identity browser's
@@ -264,14 +264,14 @@ def _input_page(
 @permission_required("run_jobs")
 def new_delete(request: HttpRequest) -> HttpResponse:
     """Step 1 of a bulk delete: the pool and the identity ids (pasted, uploaded or selected)."""
-    return _input_page(request, DeleteInputForm, setup.check_delete, "jobs/new_delete.html")
+    return _input_page(request, DeleteInputForm, intake.check_delete, "jobs/new_delete.html")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 def new_merge(request: HttpRequest) -> HttpResponse:
     """Step 1 of a batch merge: the pool and a CSV of source,destination developer user ids."""
-    return _input_page(request, MergeInputForm, setup.check_merge, "jobs/new_merge.html")
+    return _input_page(request, MergeInputForm, intake.check_merge, "jobs/new_merge.html")
 
 
 def _changes(draft: Draft) -> list[str]:
@@ -389,10 +389,10 @@ def confirm(request: HttpRequest, draft_id: int) -> HttpResponse:
             return _not_startable(request, draft)
     form = DestructiveConfirmForm(
         request.POST if request.method == "POST" else None,
-        expected_text=setup.confirmation_text(draft.kind, draft.count),
+        expected_text=intake.confirmation_text(draft.kind, draft.count),
     )
     if request.method == "POST" and form.is_valid():
-        job = setup.start_draft(draft, reason=form.cleaned_data["reason"], user=request.user)
+        job = intake.start_draft(draft, reason=form.cleaned_data["reason"], user=request.user)
         if job is None:
             return _not_startable(request, draft)
         messages.success(request, f"Job {job.pk} started.")

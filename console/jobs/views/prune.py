@@ -18,9 +18,10 @@ from console.accounts.roles import has_perm, permission_required
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import password_entered_recently, recent_auth_required
 
-from .. import prune, setup
+from .. import prune
 from ..forms import PruneForm
 from ..models import Job, Kind, Status
+from ..pool import find_pool
 from .jobs import progress_context
 
 
@@ -34,7 +35,7 @@ def new_prune(request: HttpRequest) -> HttpResponse:
     form = PruneForm(request.POST)
     problem = ""
     if form.is_valid():
-        pool, problem = setup.find_pool(form.cleaned_data["pool_id"])
+        pool, problem = find_pool(form.cleaned_data["pool_id"])
         if pool is not None:
             filters = prune.Filters(
                 unauthenticated=form.cleaned_data["unauthenticated"],

@@ -16,9 +16,10 @@ from django.views.decorators.vary import vary_on_headers
 from console.accounts.roles import has_perm, permission_required
 from console.safeguards.reauth import recent_auth_required
 
-from .. import schedules, setup
+from .. import schedules
 from ..forms import ScheduleDeleteForm, ScheduleForm, ScheduleListForm
 from ..models import Job, PruneSchedule
+from ..pool import find_pool
 
 PAGE_SIZE = 25
 RECENT_RUNS = 3
@@ -99,7 +100,7 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST)
     problem = ""
     if form.is_valid():
-        pool, problem = setup.find_pool(form.cleaned_data["pool_id"])
+        pool, problem = find_pool(form.cleaned_data["pool_id"])
         if pool is not None:
             data = form.cleaned_data
             schedule = schedules.create(

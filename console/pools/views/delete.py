@@ -11,8 +11,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
+from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, delete_pool, describe_pool
-from console.identities.lookup import forget_catalog
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
+from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
-from console.identities.lookup import forget_catalog
 from console.safeguards.reauth import recent_auth_required
 
 from .. import changes, sections

@@ -32,6 +32,13 @@ class Command(BaseCommand):
             "--disabled-ratio", type=float, default=0.0, metavar="R", help="share disabled (no logins)"
         )
         parser.add_argument("--region", default=None, help="region (default: the first of AWS_REGIONS)")
+        parser.add_argument(
+            "--spread-days",
+            type=int,
+            default=0,
+            metavar="D",
+            help="spread creation dates over the last D days (default: all created now)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = options["region"] or settings.AWS_REGIONS[0]
@@ -54,6 +61,7 @@ class Command(BaseCommand):
                 logins_ratio=options["logins_ratio"],
                 disabled_ratio=options["disabled_ratio"],
                 progress=progress,
+                spread_days=options["spread_days"],
             )
         except SeedError as exc:
             raise CommandError(str(exc)) from exc

@@ -41,8 +41,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor
-from console.jobs import export, membership, prune, runner, setup
+from console.jobs import export, intake, membership, prune, runner
 from console.jobs.models import Job, Kind, Status
+from console.jobs.pool import find_pool
 from console.safeguards.forms import REASON_MAX_LENGTH
 
 WAIT_POLL_SECONDS = 0.5
@@ -113,7 +114,7 @@ class Command(BaseCommand):
         user = _runner_user(options["user"])
         reason = _reason(options["reason"])
         text = _read(options["ids_file"] if action == "delete" else options["csv"])
-        check = setup.check_delete if action == "delete" else setup.check_merge
+        check = intake.check_delete if action == "delete" else intake.check_merge
         checked = check(options["pool"], text)
         if not checked.ok:
             problems = checked.problems
@@ -123,11 +124,11 @@ class Command(BaseCommand):
         for note in checked.parsed.notes:
             self.stdout.write(note)
         with audit_actor(user.get_username(), user=user):
-            job = setup.start(checked, reason=reason, user=user, left_out=left_out)
+            job = intake.start(checked, reason=reason, user=user, left_out=left_out)
         self.stdout.write(f"Started job {job.pk}: {job.get_kind_display().lower()}, {job.total} item(s).")
         self.stdout.write(str(job.pk))
 
-    def _check_membership(self, checked: setup.Checked) -> membership.Found:
+    def _check_membership(self, checked: intake.Checked) -> membership.Found:
         """Each id's pool, asked now: refusals stop everything; missing ids are left out, and said so."""
         total = len(checked.parsed.targets)
         pool_id = checked.pool.pool_id if checked.pool else ""
@@ -142,7 +143,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"Checked {done} of {of} ids{extra}.")
 
         try:
-            found = setup.check_membership(checked, progress)
+            found = intake.check_membership(checked, progress)
         except membership.CheckFailed as failure:
             raise CommandError(
                 f"Nothing was started: the check of the ids stopped. {failure.describe()} {failure.error.hint}"
@@ -165,7 +166,7 @@ class Command(BaseCommand):
         user = _runner_user(options["user"])
         reason = _reason(options["reason"])
         filters = _prune_filters(options)
-        pool, problem = setup.find_pool(options["pool"])
+        pool, problem = find_pool(options["pool"])
         if pool is None:
             raise CommandError(f"Nothing was started: {problem}")
         with audit_actor(user.get_username(), user=user):

@@ -1,8 +1,11 @@
 """Seed the embedded service with demo pools and identities, once.
 
-Everything is read and created through boto3 against the in-process service, exactly as
-a client would (this command never touches the emulator's tables), so the demo data is what
-the operations themselves produce.
+The demo pools, their settings, roles and first identities are created through boto3 against
+the in-process service, exactly as a client would, so they are what the operations themselves
+produce. Two more pools show months of growth (creation dates the API cannot set): they are
+loaded by the embedded service's own bulk seeder, through its command (`manage.py
+emulator_seed`: the console's code imports nothing of the emulator), one in the first region
+and one in the second region of AWS_REGIONS when there is one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from console.aws.clients import build_client
@@ -23,6 +27,11 @@ GOOGLE_CLIENT_ID = "123456789012-demo.apps.googleusercontent.com"
 FACEBOOK_APP_ID = "1234567890123456"
 USER_POOL = "cognito-idp.{region}.amazonaws.com/{region}_DemoPool1"
 USER_POOL_CLIENT = "7demoappclientid0000000000"
+# Pools that grew over months: (name, identities, days, share with a login, share disabled).
+GROWN_POOLS = (
+    ("Demo mobile app", 2400, 270, 0.55, 0.02),
+    ("Demo EU storefront", 800, 120, 0.4, 0.0),
+)
 
 
 def demo_jwt(issuer: str, audience: str, subject: str) -> str:
@@ -73,7 +82,27 @@ class Command(BaseCommand):
             self._seed(client, region)
         except Exception as exc:
             raise CommandError(f"Seeding the demo data failed: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(f"Seeded demo identity pools in {region}."))
+        regions = self._seed_grown_pools(region)
+        self.stdout.write(self.style.SUCCESS(f"Seeded demo identity pools in {', '.join(regions)}."))
+
+    def _seed_grown_pools(self, first_region: str) -> list[str]:
+        """The pools whose identities were created over months; the regions seeded."""
+        second_region = settings.AWS_REGIONS[1] if len(settings.AWS_REGIONS) > 1 else first_region
+        for (name, count, days, logins, disabled), region in zip(
+            GROWN_POOLS, (first_region, second_region), strict=True
+        ):
+            call_command(
+                "emulator_seed",
+                pool=name,
+                identities=count,
+                region=region,
+                developer_provider=f"login.{name.lower().replace(' ', '-')}",
+                logins_ratio=logins,
+                disabled_ratio=disabled,
+                spread_days=days,
+                stdout=self.stdout,
+            )
+        return sorted({first_region, second_region})
 
     def _seed(self, client: Any, region: str) -> None:
         account = settings.EMULATOR_ACCOUNT_ID

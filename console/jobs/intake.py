@@ -1,4 +1,6 @@
-"""Checking a job's input against its pool, and starting it: shared by the pages and `manage.py job`.
+"""The intake of a delete or merge: its input checked against its pool, kept as a draft, started.
+
+Shared by the pages and `manage.py job`.
 
 A delete's input is checked in two steps: its lines here (malformed ids, other regions,
 duplicates), then each id's pool (console/jobs/membership.py), which takes a second per five
@@ -13,10 +15,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from console.aws import errors, jobs_calls
+from console.aws import jobs_calls
 
 from . import membership, parsing, runner
 from .models import CheckStatus, Draft, Job, Kind
+from .pool import find_pool
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,6 @@ class Checked:
         if self.kind == Kind.MERGE and self.pool and self.pool.developer_provider:
             return {"developer_provider": self.pool.developer_provider}
         return {}
-
-
-def find_pool(pool_id: str) -> tuple[jobs_calls.JobPool | None, str]:
-    """The pool (DescribeIdentityPool), or None and what is wrong."""
-    pool_id = pool_id.strip()
-    if not parsing.is_cognito_id(pool_id):
-        return None, f"“{pool_id[:80]}” is not an identity pool id (REGION:UUID)."
-    try:
-        return jobs_calls.job_pool(pool_id), ""
-    except errors.CognitoError as exc:
-        return None, f"Pool {pool_id}: {exc.code}: {exc.message}"
 
 
 def check_delete(pool_id: str, text: str) -> Checked:
@@ -128,7 +120,7 @@ def start_draft(draft: Draft, *, reason: str, user: AbstractBaseUser) -> Job | N
         draft = Draft.objects.select_for_update().filter(pk=draft.pk).first()
         if draft is None or not draft.startable:
             return None
-        targets = [runner.Target(line, target, destination) for line, target, destination in draft.targets]
+        targets = [parsing.Target(line, target, destination) for line, target, destination in draft.targets]
         job = runner.create_job(
             draft.kind, draft.pool_id, targets, reason=reason, user=user, params=draft.params
         )

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from console.audit.actor import audit_actor, current_actor
 from console.aws.errors import NotFound
-from console.identities.parallel import fan_out
+from console.aws.fanout import fan_out
 from tests.cognito import full_pool_settings
 
 
