@@ -1,6 +1,7 @@
 # One image for every role of the console: the command picks it (deploy/entrypoint.sh):
 #   web (the default): migrate once, then gunicorn (deploy/gunicorn.conf.py)
-#   celery -A console worker / celery -A console beat / python manage.py emulator 0.0.0.0:9229
+#   emulator: the embedded Cognito service on 0.0.0.0:9229, on its own database, signed requests only
+#   celery -A console worker / celery -A console beat / python manage.py ...
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,8 +24,9 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret python manage.py coll
 
 # Run as a user without a shell or a home to write to; the code stays root-owned (read-only to it).
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin console
-# Export files (JOB_EXPORT_DIR): the one folder it writes; mount a volume shared by web and workers.
-RUN mkdir /exports && chown console /exports && chmod 700 /exports
+# Export files (JOB_EXPORT_DIR): the folder it writes; mount a volume shared by web and workers.
+# /emulator: the embedded Cognito service's own SQLite database (compose profile "local").
+RUN mkdir /exports /emulator && chown console /exports /emulator && chmod 700 /exports /emulator
 ENV JOB_EXPORT_DIR=/exports
 USER console
 

@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test lint format bench emulator install install-dev lock clean
+.PHONY: run user test lint format bench emulator install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ run: $(VENV)/.installed
 	mkdir -p .run
 	REDIS_URL="$$($(MANAGE) redis_url)" $(BIN)/honcho start
 
+# A console user for the local run: `make user NAME=alice ROLE=support` (prompts for the
+# password; run again to change a user's role and password). DEBUG as `make run` sets it.
+user: export DEBUG ?= true
+user: $(VENV)/.installed
+	@test -n "$(NAME)" && test -n "$(ROLE)" || { echo "Usage: make user NAME=alice ROLE=admin|support|viewer" >&2; exit 2; }
+	$(MANAGE) migrate --noinput
+	$(MANAGE) create_console_user "$(NAME)" --role "$(ROLE)"
+
 emulator: export DEBUG ?= true
 emulator: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
@@ -47,9 +55,17 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The OpenID Provider the single sign-on tests sign in through (tests/oidc/, on Node), from its
+# lock. Without npm it is not installed and those tests are skipped (CI requires them).
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund --silent
+	touch $@
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(OIDC_PROVIDER); fi
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev

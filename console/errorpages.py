@@ -2,7 +2,8 @@
 
 Each also carries a one-line explanation in the X-Console-Message header: an htmx request
 that fails is not swapped into the page, and static/js/console.js shows that line in the
-page's alert region instead. 404 uses Django's own handler with templates/404.html.
+page's alert region instead. 404 uses Django's own handler with templates/404.html; with DEBUG
+on, ConsoleNotFoundMiddleware shows that page too unless SHOW_TECHNICAL_404 asks for Django's.
 
 429 is the answer of any page whose Cognito call could not get its turn: the account's quota
 is shared by every page and job (console/aws/limiter.py), so a busy quota is not the
@@ -17,9 +18,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import Resolver404, resolve
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from .aws import errors as aws_errors
@@ -105,4 +109,35 @@ class ThrottledMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, aws_errors.Throttled):
             return busy(request, exception)
+        return None
+
+
+class ConsoleNotFoundMiddleware:
+    """With DEBUG on, "not found" shows the console's 404 page, not Django's list of URL patterns.
+
+    Django answers a Http404 with its technical page whenever DEBUG is on, before any handler404
+    is asked; `make run` runs with DEBUG on, so a mistyped address there looked like a crash.
+    SHOW_TECHNICAL_404=true brings Django's page back. With DEBUG off this does nothing: the
+    handler404 (templates/404.html) already answers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def _active(self) -> bool:
+        return settings.DEBUG and not settings.SHOW_TECHNICAL_404
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._active():
+            # An address no URL pattern matches fails before any view runs, where
+            # process_exception cannot see it: resolve it here first.
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return defaults.page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and self._active():
+            return defaults.page_not_found(request, exception)
         return None

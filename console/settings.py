@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -100,8 +101,14 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. For a local run, set DEBUG=true as `make run` "
+            "does (a key is then kept in .secret_key), e.g. `make user NAME=alice ROLE=admin`."
+        )
     SECRET_KEY = _development_secret_key()
+
+# With DEBUG on, an unknown address shows Django's list of URL patterns only when this is on.
+SHOW_TECHNICAL_404 = env_bool("SHOW_TECHNICAL_404", False)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -124,17 +131,24 @@ INSTALLED_APPS = [
     "console.emulator",
     "console.localrun",
     "console.jobs",
+    "console.sso",
 ]
 
 MIDDLEWARE = [
     # First, so every log line and every answer (error pages included) carries the id.
     "console.requestid.RequestIdMiddleware",
+    # Refuses a body too large (413) or without a length (411) from its headers alone, before
+    # anything below reads it (console/safeguards/requestbody.py).
+    "console.safeguards.requestbody.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An anonymous upload goes to the login page unread: CsrfViewMiddleware reads the body in its
+    # process_view, which runs only after every middleware's __call__, this one's included.
+    "console.safeguards.requestbody.AnonymousBodyMiddleware",
     # Makes the signed-in user and client IP the actor of audit events.
     "console.audit.actor.AuditActorMiddleware",
     # Every URL's access rule, from console/accounts/permissions.py (replaces LoginRequiredMiddleware).
@@ -145,6 +159,8 @@ MIDDLEWARE = [
     # A view whose Cognito call is throttled answers 429 with a page that retries itself.
     "console.errorpages.ThrottledMiddleware",
     "csp.middleware.CSPMiddleware",
+    # With DEBUG on (make run), "not found" is the console's page unless SHOW_TECHNICAL_404.
+    "console.errorpages.ConsoleNotFoundMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -190,6 +206,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (the emulator over HTTP) can open the same test database.
     _name = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test-{_name.name}"))}
+
+# On PostgreSQL, the owner of the tables, which `manage.py migrate` (and the image's entrypoint)
+# connect as when set; DATABASE_URL is then a role that owns nothing, granted by migrate what the
+# app needs: read and append on the audit trail, never UPDATE, DELETE or TRUNCATE
+# (console/audit/grants.py, docs/deploy.md).
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "").strip()
 
 # Audit events are written on a connection of their own to the same database
 # (console/audit/record.py), so that no rollback of the caller's transaction removes them.
@@ -337,7 +359,11 @@ REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300)
 # LOGIN_ADDRESS_FAILURE_LIMIT for any usernames lock the address (`manage.py axes_reset` unlocks).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # With OIDC_ISSUER set, refuses the password of every account not in OIDC_PASSWORD_USERS.
+    "console.sso.backends.BreakGlassOnlyBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in through OIDC_ISSUER (console/sso/); does nothing without it.
+    "console.sso.backends.ConsoleOIDCBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -352,15 +378,68 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner from every process
 
+# Single sign-on (console/sso/, docs/sso.md): OpenID Connect with the company's identity
+# provider. Without OIDC_ISSUER nothing changes. With it, the login page offers "Sign in with
+# OIDC_PROVIDER_NAME", roles come from the OIDC_ROLE_CLAIM claim through OIDC_ROLE_MAP at every
+# sign-in, and only the OIDC_PASSWORD_USERS accounts (break-glass) may still use a password.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "").strip()
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "single sign-on"
+OIDC_SCOPES = " ".join(os.environ.get("OIDC_SCOPES", "").split()) or "openid email profile"
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "").strip() or "preferred_username"
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "").strip() or "groups"
+# "group=role,...": "*" for everyone the provider signs in; the strongest role matched wins.
+OIDC_ROLE_MAP = env_pairs("OIDC_ROLE_MAP", "=")
+OIDC_PASSWORD_USERS = env_list("OIDC_PASSWORD_USERS", "")
+# The console's roles (console/accounts/roles.py ROLES; tests/sso/test_settings_sso.py keeps them equal).
+_CONSOLE_ROLES = ("admin", "support", "viewer")
+for _group, _role in OIDC_ROLE_MAP.items():
+    if _role not in _CONSOLE_ROLES:
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP: {_group}={_role}: {_role!r} is not a console role ({', '.join(_CONSOLE_ROLES)})."
+        )
+if OIDC_ISSUER:
+    if urlsplit(OIDC_ISSUER).scheme not in ("https", "http") or not urlsplit(OIDC_ISSUER).netloc:
+        raise ImproperlyConfigured(
+            f"OIDC_ISSUER={OIDC_ISSUER!r} is not an https:// URL (http:// only for a test provider)."
+        )
+    # The secret's value is never part of a message.
+    _missing = [name for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ISSUER is set, so {' and '.join(_missing)} must be set too.")
+    if "openid" not in OIDC_SCOPES.split():
+        raise ImproperlyConfigured(f"OIDC_SCOPES={OIDC_SCOPES!r} must include openid.")
+# mozilla-django-oidc's own settings, from the ones above; the provider's endpoints come from its
+# discovery document (console/sso/provider.py), fetched at the first sign-in, not at start-up.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = OIDC_SCOPES
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = True
+LOGIN_REDIRECT_URL_FAILURE = "login"
+
 # Request size: form posts are small. Uploaded files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE
-# (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file); validate_upload in
-# console/safeguards/uploads.py refuses any over UPLOAD_MAX_BYTES. Cap the whole request at the
-# reverse proxy too.
+# (above FILE_UPLOAD_MAX_MEMORY_SIZE they spool to a temporary file, in TMPDIR);
+# validate_upload in console/safeguards/uploads.py refuses any over UPLOAD_MAX_BYTES.
+# Cap the whole request at the reverse proxy too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# A request whose Content-Length is above UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE gets 413
+# unread, and an anonymous upload the login page (console/safeguards/requestbody.py); of a
+# signed-in user's file, the handlers after the first keep at most UPLOAD_MAX_BYTES + 1 bytes.
+FILE_UPLOAD_HANDLERS = [
+    "console.safeguards.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -398,6 +477,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if OIDC_ISSUER:
+    # Signing out posts to the console, which redirects to the provider's end_session_endpoint;
+    # a destructive form's post may redirect to the provider to re-authenticate. Both are form
+    # submissions the policy must let reach the provider's origin, and nothing else.
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -423,13 +508,21 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", ("json", "pl
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "console.requestid.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "console.requestid.RequestIdFilter"},
+        # Beat's every-5-seconds reconciler lines at DEBUG (console/tasklog.py).
+        "routine_tasks": {"()": "console.tasklog.RoutineTaskFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
         "json": {"()": "console.jsonlog.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["routine_tasks", "request_id"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -39,4 +39,13 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # No runtime control socket: the container's user has no home to put it in, and the image is
 # managed by restarting containers, not by gunicornc.
 control_socket_disable = True
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn turns X-Forwarded-Proto (and its other scheme headers) into an HTTPS request before
+# Django looks, for any sender in forwarded_allow_ips (its default: 127.0.0.1, i.e. any process or
+# sidecar on the host). Believe them only where settings.py does: when TRUSTED_PROXY_COUNT says a
+# proxy of ours sets them. Then every sender is the proxy (FORWARDED_ALLOW_IPS narrows it).
+if _int("TRUSTED_PROXY_COUNT", 0) > 0:
+    forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
+else:
+    forwarded_allow_ips = ""
+    # Unix-socket connections skip the address check: no scheme header is believed at all.
+    secure_scheme_headers: dict[str, str] = {}

@@ -17,6 +17,8 @@ import yaml
 from django.conf import settings
 from django.core.management import get_commands
 
+from tests.gunicorn_server import production_env, serving
+
 ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict] = COMPOSE["services"]
@@ -27,8 +29,17 @@ GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 HEALTHCHECK = ROOT / "deploy" / "healthcheck.py"
 CONFIGURATION_DOC = (ROOT / "docs" / "configuration.md").read_text()
-# Variables read by the images of others, documented by them (postgres: its image's README).
-THIRD_PARTY_VARIABLES = {"postgres": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}}
+POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sh"
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+# Variables read by the images of others, documented by them (postgres: its image's README;
+# the console's AWS_* are boto3's).
+_BOTO3 = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+THIRD_PARTY_VARIABLES = {
+    "postgres": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"},
+    "web": _BOTO3,
+    "worker": _BOTO3,
+    "beat": _BOTO3,
+}
 
 
 def _command(service: dict) -> list[str]:
@@ -46,6 +57,11 @@ def _health_command(service: dict) -> list[str]:
 
 def _check_console_command(words: list[str]) -> None:
     """Fails unless `words` (a command run in the image) names something the project has."""
+    if words == ["emulator"]:
+        # deploy/entrypoint.sh migrates the emulator's own database, then serves it.
+        assert "exec python manage.py emulator 0.0.0.0:9229" in ENTRYPOINT.read_text()
+        assert "emulator" in get_commands()
+        return
     if words == ["web"] or words[:1] == ["web"]:
         # deploy/entrypoint.sh turns "web" into migrate + gunicorn with the config file.
         assert "deploy/gunicorn.conf.py" in ENTRYPOINT.read_text()
@@ -94,7 +110,8 @@ def test_the_image_probes_liveness_compose_web_readiness_and_the_emulator_its_po
         "deploy/healthcheck.py",
         "http://127.0.0.1:8000/readyz",
     ]
-    assert "0.0.0.0:9229" in _command(SERVICES["emulator"])
+    assert _command(SERVICES["emulator"]) == ["emulator"]
+    assert "manage.py emulator 0.0.0.0:9229" in ENTRYPOINT.read_text()
     assert "http://127.0.0.1:9229/" in _health_command(SERVICES["emulator"])
 
 
@@ -111,6 +128,10 @@ def test_every_variable_a_service_sets_is_read_and_documented(name):
     for variable in variables - THIRD_PARTY_VARIABLES.get(name, set()):
         if variable.startswith("GUNICORN_"):
             assert f'"{variable}"' in GUNICORN_CONFIG.read_text(), variable
+        elif name == "postgres":
+            assert f"${variable}" in POSTGRES_INIT.read_text(), (
+                f"postgres sets {variable}, which its init script never reads"
+            )
         else:
             assert f'"{variable}"' in SETTINGS_SOURCE, (
                 f"{name} sets {variable}, which settings.py never reads"
@@ -124,7 +145,9 @@ def test_the_console_services_point_at_the_compose_postgres_redis_and_emulator()
     assert environment["DATABASE_URL"].startswith("postgres://console:")
     assert "@postgres:5432/console" in environment["DATABASE_URL"]
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
-    assert environment["COGNITO_ENDPOINT"].endswith("http://emulator:9229}")
+    # No default: aws, or the emulator of `--profile local`, chosen on purpose.
+    assert environment["COGNITO_ENDPOINT"].startswith("${COGNITO_ENDPOINT:?")
+    assert "http://emulator:9229" in environment["COGNITO_ENDPOINT"]
     assert "emulator" in SERVICES["emulator"]["environment"]["EMULATOR_ALLOWED_HOSTS"].split(",")
     assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?"), "no default secret key"
 
@@ -267,6 +290,22 @@ def test_the_entrypoint_starts_web_when_given_no_command(fake_bin):
     assert _entrypoint(fake_bin)[0] == "python manage.py migrate --noinput"
 
 
+def test_the_entrypoint_migrates_as_the_owner_and_serves_without_its_credentials(tmp_path):
+    log = tmp_path / "calls"
+    for program in ("python", "gunicorn"):
+        script = tmp_path / program
+        script.write_text(f'#!/bin/sh\necho "{program} owner=${{MIGRATE_DATABASE_URL:-none}}" >> "{log}"\n')
+        script.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MIGRATE_DATABASE_URL": "postgres://owner:pw@db/console"}
+
+    subprocess.run([str(ENTRYPOINT), "web"], cwd=ROOT, env=env, check=True, timeout=30)
+
+    assert log.read_text().splitlines() == [
+        "python owner=postgres://owner:pw@db/console",
+        "gunicorn owner=none",
+    ]
+
+
 def test_the_entrypoint_runs_a_worker_without_migrating(fake_bin):
     calls = _entrypoint(fake_bin, "celery", "-A", "console", "worker")
     assert calls == ["celery -A console worker"]
@@ -332,3 +371,130 @@ def test_gunicorn_with_the_config_serves_production_settings_and_passes_the_heal
         server.terminate()
         server.wait(timeout=30)
         server.stderr.close()
+
+
+def _get_claiming_https(server, path: str) -> tuple[int, str | None]:
+    connection = server.connection()
+    try:
+        connection.request("GET", path, headers={"Host": "console.example.com", "X-Forwarded-Proto": "https"})
+        response = connection.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def test_gunicorn_without_a_trusted_proxy_lets_no_local_sender_claim_https(tmp_path):
+    # TRUSTED_PROXY_COUNT=0: the request comes from 127.0.0.1, which gunicorn's own default
+    # (forwarded_allow_ips) would believe, skipping Django's HTTPS redirect.
+    with serving(production_env(tmp_path, TRUSTED_PROXY_COUNT="0")) as server:
+        status, location = _get_claiming_https(server, "/accounts/logout/")
+
+    assert (status, location) == (301, "https://console.example.com/accounts/logout/")
+
+
+def test_gunicorn_behind_a_trusted_proxy_takes_its_https_header(tmp_path):
+    with serving(production_env(tmp_path, TRUSTED_PROXY_COUNT="1")) as server:
+        answer = _get_claiming_https(server, "/accounts/logout/")
+
+    # Taken as HTTPS, so no redirect to it: the page itself wants a sign-in.
+    assert answer == (302, "/accounts/login/?next=/accounts/logout/")
+
+
+def _interpolations(text: str) -> list[tuple[str, str, str]]:
+    """Every ${NAME<operator>rest} of the compose file, as (NAME, operator, rest)."""
+    return re.findall(r"\$\{([A-Z0-9_]+)(:?[-?+]?)([^}]*)\}", text)
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "POSTGRES_PASSWORD", "CONSOLE_DB_PASSWORD"])
+def test_secrets_are_required_never_defaulted(variable):
+    uses = [(operator, rest) for name, operator, rest in _interpolations(COMPOSE_TEXT) if name == variable]
+
+    assert uses, f"{variable} is never used"
+    assert all(operator == ":?" for operator, _ in uses), uses
+
+
+def test_no_password_or_secret_has_a_default_value():
+    for name, operator, rest in _interpolations(COMPOSE_TEXT):
+        if re.search("PASSWORD|SECRET|KEYS?$", name) and operator in {":-", "-"}:
+            assert rest == "", f"${{{name}}} defaults to {rest!r}"
+
+
+def test_the_app_runs_as_a_role_of_its_own_and_only_web_migrates_as_the_owner():
+    console = SERVICES["web"]["environment"]
+    postgres = SERVICES["postgres"]["environment"]
+    app_user = console["DATABASE_URL"].removeprefix("postgres://").split(":")[0]
+    owner_user = console["MIGRATE_DATABASE_URL"].removeprefix("postgres://").split(":")[0]
+
+    assert owner_user == postgres["POSTGRES_USER"] != app_user == "console"
+    assert "${CONSOLE_DB_PASSWORD:?" in console["DATABASE_URL"]
+    assert "${POSTGRES_PASSWORD:?" in console["MIGRATE_DATABASE_URL"]
+    assert [
+        name for name, service in SERVICES.items() if "MIGRATE_DATABASE_URL" in _set_variables(service)
+    ] == ["web"]
+    # The postgres image runs the init script, which creates the app's role, on its first start.
+    assert (
+        "./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/10-console-role.sh:ro"
+        in (SERVICES["postgres"]["volumes"])
+    )
+    init = POSTGRES_INIT.read_text()
+    assert "NOSUPERUSER" in init and '"${CONSOLE_DB_USER:-console}"' in init
+    assert os.access(POSTGRES_INIT, os.X_OK)
+
+
+def test_the_emulator_shares_nothing_with_the_console_and_runs_only_in_the_local_profile():
+    emulator = SERVICES["emulator"]
+    environment = emulator["environment"]
+    text = yaml.safe_dump(emulator)
+
+    assert emulator["profiles"] == ["local"]
+    assert [name for name, service in SERVICES.items() if service.get("profiles")] == ["emulator"]
+    # No console secret, no database credentials, no exports.
+    assert "SECRET_KEY" not in environment
+    assert "POSTGRES" not in text and "postgres" not in text and "CONSOLE_DB" not in text
+    assert environment["DATABASE_URL"].startswith("sqlite:////emulator/")
+    assert emulator["volumes"] == ["emulator-data:/emulator"]
+    assert "exports" not in text and "JOB_EXPORT_DIR" not in environment
+    assert "depends_on" not in emulator
+    # Signed requests only: the keys come from the environment (the entrypoint refuses none).
+    assert environment["EMULATOR_ACCESS_KEYS"] == "${EMULATOR_ACCESS_KEYS:-}"
+    assert "emulator-data" in COMPOSE["volumes"]
+
+
+def _logging_bin(tmp_path: Path, *variables: str) -> Path:
+    """`python` and `gunicorn` that write down how they were called and the given variables."""
+    log = tmp_path / "calls"
+    shown = " ".join(f"{name}=${{{name}:-none}}" for name in variables)
+    for program in ("python", "gunicorn"):
+        script = tmp_path / program
+        script.write_text(f'#!/bin/sh\necho "{program} $* {shown}" >> "{log}"\n')
+        script.chmod(0o755)
+    return log
+
+
+def test_the_entrypoint_refuses_to_serve_the_emulator_unsigned(tmp_path):
+    log = _logging_bin(tmp_path)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "EMULATOR_ACCESS_KEYS": ""}
+
+    result = subprocess.run([str(ENTRYPOINT), "emulator"], cwd=ROOT, env=env, capture_output=True, timeout=30)
+
+    assert result.returncode != 0
+    assert b"EMULATOR_ACCESS_KEYS must be set" in result.stderr
+    assert not log.exists()
+
+
+def test_the_entrypoint_migrates_the_emulators_own_database_with_a_key_of_its_own(tmp_path):
+    log = _logging_bin(tmp_path, "SECRET_KEY")
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "EMULATOR_ACCESS_KEYS": "AKIDEXAMPLE:secret",
+        "SECRET_KEY": "the-consoles-own-key",
+    }
+
+    subprocess.run([str(ENTRYPOINT), "emulator"], cwd=ROOT, env=env, check=True, timeout=30)
+
+    migrate, serve = log.read_text().splitlines()
+    assert migrate.startswith("python manage.py migrate --noinput SECRET_KEY=")
+    assert serve.startswith("python manage.py emulator 0.0.0.0:9229 SECRET_KEY=")
+    keys = {line.rpartition("SECRET_KEY=")[2] for line in (migrate, serve)}
+    (key,) = keys
+    assert key != "the-consoles-own-key" and len(key) >= 50

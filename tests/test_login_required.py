@@ -15,7 +15,8 @@ from tests.urls_helper import all_pages
 
 # Only these may be seen without signing in (by URL name). Stated here on purpose, apart from
 # the permission matrix: making a page public must change both.
-PUBLIC = {"login", "healthz", "readyz"}
+# The single sign-on's start and callback are public: signing in is what they are for.
+PUBLIC = {"login", "healthz", "readyz", "oidc_authentication_init", "oidc_authentication_callback"}
 
 PROTECTED = [page for page in all_pages() if page.name not in PUBLIC]
 

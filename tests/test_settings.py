@@ -71,6 +71,18 @@ def test_settings_refuse_to_load_without_a_secret_key_when_debug_is_off(tmp_path
     assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
+def test_a_command_without_a_secret_key_says_how_to_run_locally_without_a_traceback(tmp_path):
+    # What the README's create_console_user looked like on a laptop: DEBUG unset.
+    env = _production_env(tmp_path)
+    del env["SECRET_KEY"], env["DEBUG"]
+
+    result = _manage(tmp_path, "create_console_user", "alice", "--role", "viewer", **env)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "DEBUG=true" in result.stderr and "make user NAME=alice ROLE=admin" in result.stderr
+
+
 def _directives(header: str) -> dict[str, list[str]]:
     parts = (part.strip().split() for part in header.split(";") if part.strip())
     return {words[0]: words[1:] for words in parts}
@@ -341,3 +353,13 @@ def test_every_variable_in_the_configuration_table_is_read_by_the_project_or_bot
     sources = "".join(path.read_text() for path in readers)
     for variable in _configuration_table_variables():
         assert variable.startswith("AWS_") or f'"{variable}"' in sources, variable
+
+
+def test_migrating_as_another_role_is_for_postgresql_only(tmp_path):
+    env = _production_env(tmp_path, MIGRATE_DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+
+    result = _manage(tmp_path, "migrate", "--noinput", **env)
+
+    assert result.returncode != 0
+    assert "MIGRATE_DATABASE_URL is for PostgreSQL" in result.stderr
+    assert "Applying" not in result.stdout

@@ -19,9 +19,10 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import HttpResponseClientRedirect
+
+from console.htmx import go_to
 
 from .roles import ROLE_PERMISSIONS, denied_message, has_perm
 from .sessions import SIGNED_IN_AT
@@ -40,6 +41,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "logout": {"POST": LOGIN},
     "reauth": {"GET": LOGIN, "POST": LOGIN},
     "set_region": {"POST": LOGIN},
+    # Single sign-on (console/sso/): to the provider and back; 404 when OIDC_ISSUER is unset.
+    "oidc_authentication_init": {"GET": PUBLIC},
+    "oidc_authentication_callback": {"GET": PUBLIC},
+    "oidc_reauth": {"GET": LOGIN},
     "healthz": {"GET": PUBLIC},
     "readyz": {"GET": PUBLIC},
     # Pools: everyone with a role reads them; forms that change a pool are for admins only
@@ -149,21 +154,23 @@ class PermissionMatrixMiddleware(LoginRequiredMiddleware):
         raise PermissionDenied(denied_message(needed))
 
     def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
-        """Send an anonymous user (or one whose session just ended) to the login page.
+        return send_to_login(request)
 
-        `next` is the page the user was on, never the URL of a fragment or of a POST: an
-        htmx request names its page in HX-Current-URL, a form post in its Referer. A POST
-        is not replayed after signing in; `unsaved=1` makes the login page say so.
-        """
-        unsaved = request.method not in ("GET", "HEAD", "OPTIONS")
-        params = {"next": _page_to_return_to(request, unsaved)}
-        if unsaved:
-            params["unsaved"] = "1"
-        url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(params, safe='/')}"
-        if getattr(request, "htmx", False):
-            # Load the login page as a page, not as a fragment swapped into this one.
-            return HttpResponseClientRedirect(url)
-        return redirect(url)
+
+def send_to_login(request: HttpRequest) -> HttpResponse:
+    """Send an anonymous user (or one whose session just ended) to the login page.
+
+    `next` is the page the user was on, never the URL of a fragment or of a POST: an
+    htmx request names its page in HX-Current-URL, a form post in its Referer. A POST
+    is not replayed after signing in; `unsaved=1` makes the login page say so.
+    """
+    unsaved = request.method not in ("GET", "HEAD", "OPTIONS")
+    params = {"next": _page_to_return_to(request, unsaved)}
+    if unsaved:
+        params["unsaved"] = "1"
+    url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(params, safe='/')}"
+    # To htmx: load the login page as a page, not as a fragment swapped into this one.
+    return go_to(request, url)
 
 
 def _page_to_return_to(request: HttpRequest, unsaved: bool) -> str:

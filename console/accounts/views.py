@@ -4,32 +4,62 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from console.audit.actor import ANONYMOUS, Actor, client_ip
+from console.audit.record import record_console_action
 from console.safeguards.forms import ReauthForm
+from console.sso.roles import may_use_password
+from console.sso.views import end_session_url
 
 from .throttling import address_locked
+
+
+class PasswordSignInForm(AuthenticationForm):
+    """Django's form, which with single sign-on configured accepts only break-glass accounts."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username is not None and not may_use_password(username):
+            record_console_action(
+                "console.login_refused",
+                request={"method": "password", "reason": "password_not_allowed", "username": username[:150]},
+                outcome="error",
+                error_code="password_not_allowed",
+                actor=Actor(ANONYMOUS, None, client_ip(self.request)),
+            )
+            raise ValidationError(
+                "Passwords are only for break-glass accounts: sign in with %(provider)s instead.",
+                code="sso_only",
+                params={"provider": settings.OIDC_PROVIDER_NAME},
+            )
+        return super().clean()
 
 
 class LoginView(auth_views.LoginView):
     """The console's sign-in page (Django's LoginView, already exempt from login)."""
 
     template_name = "accounts/login.html"
+    authentication_form = PasswordSignInForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["unsaved"] = self.request.POST.get("unsaved") or self.request.GET.get("unsaved") == "1"
+        context.update(_single_sign_on(self.request, context.get("next", "")))
         return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
@@ -50,8 +80,23 @@ class LoginView(auth_views.LoginView):
         return super().get(request, *args, **kwargs)
 
 
+def _single_sign_on(request: HttpRequest, next_page: str) -> dict[str, Any]:
+    # A link, not a form: one click goes to the provider (no page of ours in between).
+    if not settings.OIDC_ISSUER:
+        return {}
+    url = reverse("oidc_authentication_init")
+    if next_page:
+        url = f"{url}?{urlencode({'next': next_page})}"
+    return {"sso_url": url, "sso_provider_name": settings.OIDC_PROVIDER_NAME}
+
+
 class LogoutView(auth_views.LogoutView):
-    """Sign out (POST only, as in Django)."""
+    """Sign out (POST only, as in Django), and at the provider too after a single sign-on."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at_provider = end_session_url(request)  # read before the session ends
+        response = super().post(request, *args, **kwargs)
+        return redirect(at_provider) if at_provider else response
 
 
 @require_POST
@@ -112,6 +157,7 @@ def lockout_response(
         template = "safeguards/reauth.html"
     else:
         username = get_client_username(request, credentials) or ""
-        context["form"] = AuthenticationForm(request, initial={"username": username})
+        context["form"] = PasswordSignInForm(request, initial={"username": username})
+        context.update(_single_sign_on(request, context["next"]))
         template = "accounts/login.html"
     return render(request, template, context, status=settings.AXES_HTTP_RESPONSE_CODE)

@@ -66,6 +66,7 @@ MUTATING_OPERATIONS = frozenset(
 CONSOLE_ACTIONS = (
     "console.login",
     "console.login_failed",
+    "console.login_refused",
     "console.logout",
     "console.user_changed",
     "console.audit_export",

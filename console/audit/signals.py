@@ -21,7 +21,10 @@ def _actor(request: HttpRequest | None, user: Any = None) -> Actor:
 
 
 def on_login(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
-    record_console_action("console.login", actor=_actor(request, user))
+    # A single sign-on adds the provider's subject, the person's name and the role it granted
+    # (console/sso/backends.py puts them on the request).
+    details = getattr(request, "audit_sign_in_details", None) if request is not None else None
+    record_console_action("console.login", request=details or {}, actor=_actor(request, user))
 
 
 def on_logout(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
@@ -35,6 +38,8 @@ def on_login_failed(
     # The attempted name only: Django has already masked the password in `credentials`,
     # and nothing else from them is kept.
     field = get_user_model().USERNAME_FIELD
+    if "code_verifier" in credentials:
+        return  # a single sign-on's refusal: console/sso/backends.py records it, with its reason
     attempted = str(credentials.get(field) or credentials.get("username") or "")[:_USERNAME_LENGTH]
     actor = _actor(request)
     record_console_action(

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
-from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import permission_required
+from console.htmx import render_page
 
 from .export import csv_lines
 from .listing import AuditFilterForm, Cursor, Page, iter_batches, page_of, page_url
@@ -84,8 +83,6 @@ def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]
 
 @require_safe
 @permission_required("view_audit")
-# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
-@vary_on_headers("HX-Request")
 def event_list(request: HttpRequest) -> HttpResponse:
     """The audit trail, newest first, filtered and paged by the query string."""
     form = AuditFilterForm(request.GET)
@@ -95,8 +92,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         names = get_user_model().objects.order_by("username").values_list("username", flat=True)
         context["user_names"] = list(names[:_USER_SUGGESTIONS])
-    template = "audit/list.html#table" if request.htmx else "audit/list.html"
-    return render(request, template, context)
+    return render_page(request, "audit/list.html", context, partial="table")
 
 
 @require_POST

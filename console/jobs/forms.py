@@ -14,10 +14,11 @@ from console.safeguards.uploads import validate_upload
 from .models import Kind, Status
 
 
-def pool_id_field() -> forms.CharField:
+def pool_id_field(help_text: str = "") -> forms.CharField:
     """The identity pool id every job form starts with."""
     return forms.CharField(
         label="Identity pool id",
+        help_text=help_text,
         max_length=55,
         error_messages={"required": "Give the identity pool id (REGION:UUID)."},
         widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
@@ -124,14 +125,26 @@ class PruneForm(forms.Form):
 class ScheduleForm(forms.Form):
     """A prune schedule: the pool, the filter (ages in days), the time, the unconfirmed limit."""
 
-    pool_id = pool_id_field()
+    pool_id = pool_id_field(help_text="REGION:UUID, e.g. us-east-1:0a1b2c3d-…")
     unauthenticated = forms.BooleanField(required=False, label="Unauthenticated (no linked logins)")
-    disabled = forms.BooleanField(required=False, label="Disabled")
+    disabled = forms.BooleanField(
+        required=False,
+        label="Disabled",
+        help_text="Found by listing the pool twice (with and without HideDisabled).",
+    )
     modified_days = forms.IntegerField(
-        required=False, min_value=1, max_value=36500, label="Not modified for at least (days)"
+        required=False,
+        min_value=1,
+        max_value=36500,
+        label="Not modified for at least (days)",
+        help_text="Leave empty for no condition.",
     )
     created_days = forms.IntegerField(
-        required=False, min_value=1, max_value=36500, label="Created at least (days) ago"
+        required=False,
+        min_value=1,
+        max_value=36500,
+        label="Created at least (days) ago",
+        help_text="Leave empty for no condition.",
     )
     time_of_day = forms.TimeField(
         label="Time of day (UTC)",
@@ -143,6 +156,7 @@ class ScheduleForm(forms.Form):
         min_value=0,
         max_value=100_000_000,
         label="Delete without a person confirming, at most",
+        help_text="A run that finds more stops at its dry run and waits for an admin. 0: every run waits.",
         error_messages={
             "required": "Say how many identities a run may delete without confirmation (0: always ask)."
         },
@@ -150,6 +164,7 @@ class ScheduleForm(forms.Form):
     enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
+        help_text="A ticket id or a sentence. It is kept in the audit trail, and with every run.",
         error_messages={"required": "Say why: a ticket id or a sentence. It is kept in the audit trail."},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -171,6 +186,7 @@ class ScheduleForm(forms.Form):
 class ScheduleDeleteForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
+        help_text="A ticket id or a sentence. It is kept in the audit trail.",
         error_messages={"required": "Say why: a ticket id or a sentence. It is kept in the audit trail."},
         widget=forms.Textarea(attrs={"rows": 3}),
     )

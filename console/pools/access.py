@@ -7,14 +7,18 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django_htmx.http import HttpResponseClientRedirect
 
 from console.aws import errors as aws_errors
 from console.aws.ids import region_of
+from console.aws.pools import Pool
 from console.errorpages import busy
+from console.htmx import go_to, render_page
+
+from . import sections
 
 
 def region_problem(region: str) -> str:
@@ -48,13 +52,13 @@ def gateway_error_page(
     place of the section `section_id` (by default the one the request targets).
     """
     context = {"pool_id": pool_id, "error": error}
+    status = 404 if isinstance(error, aws_errors.NotFound) else 502
     if request.htmx:
         context["section_id"] = section_id or (request.htmx.target or "")
-        return render(request, "pools/unavailable.html#body", context)
-    if isinstance(error, aws_errors.Throttled):
+        status = 200
+    elif isinstance(error, aws_errors.Throttled):
         return busy(request, error)
-    status = 404 if isinstance(error, aws_errors.NotFound) else 502
-    return render(request, "pools/unavailable.html", context, status=status)
+    return render_page(request, "pools/unavailable.html", context, partial="body", status=status)
 
 
 def from_pool_page(request: HttpRequest, pool_id: str) -> bool:
@@ -66,9 +70,16 @@ def from_pool_page(request: HttpRequest, pool_id: str) -> bool:
     )
 
 
+def section_saved(request: HttpRequest, pool: Pool, section: str, text: str) -> HttpResponse:
+    """After a section's save: the section again, saying so, in place on the pool page; or the
+    pool page, with the text as a message."""
+    if from_pool_page(request, pool.pool_id):
+        context = sections.section_context(request, pool.pool_id, section, pool=pool)
+        return render(request, f"pools/detail.html#{section}", {**context, "saved_message": text})
+    messages.success(request, text)
+    return back_to_pool(request, pool.pool_id)
+
+
 def back_to_pool(request: HttpRequest, pool_id: str) -> HttpResponse:
     """After a change made outside the pool page: go there (a redirect, or htmx's client redirect)."""
-    url = reverse("pools:detail", args=[pool_id])
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return go_to(request, reverse("pools:detail", args=[pool_id]))

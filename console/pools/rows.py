@@ -186,6 +186,18 @@ class RowGroup:
         else:
             self.errors.append(message)
 
+    def place_service_error(self, message: str, field_name: str = "key") -> None:
+        """A refused call's message: on the row whose value it quotes, or on the whole group."""
+        self.add_error(self.row_quoted_in(message), field_name, message)
+
+    def keys_unique(self, field_name: str = "key", what: str = "Tag keys") -> bool:
+        """After is_valid: no two filled rows share `field_name`; else a group error naming them."""
+        keys = [row[field_name] for row in self.cleaned()]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            self.errors.append(f"{what} must be unique; listed more than once: {', '.join(duplicates)}.")
+        return not duplicates
+
     def row_quoted_in(self, message: str) -> int | None:
         """The row whose value the message quotes ('value'), if any: the one the service refused."""
         for index, row in enumerate(self.rows):

@@ -20,10 +20,10 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import HttpResponseClientRedirect
+
+from console.htmx import go_to
 
 PASSWORD_AT = "console_password_at"  # noqa: S105 - a session key, not a password
 
@@ -69,10 +69,8 @@ def ask_for_password(request: HttpRequest) -> HttpResponse:
     url = f"{reverse('reauth')}?{urlencode({'next': _return_address(request)})}"
     if request.method != "GET":
         messages.warning(request, "Nothing was changed yet: enter your password, then submit again.")
-    if getattr(request, "htmx", False):
-        # Load the password page as a whole page, not as a fragment swapped into this one.
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    # To htmx: load the password page as a whole page, not as a fragment swapped into this one.
+    return go_to(request, url)
 
 
 def recent_auth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -15,6 +15,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 
 
@@ -114,3 +115,27 @@ def _decode(data: bytes, name: str, upload_type: UploadType) -> str:
         return data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError:
         raise not_text from None
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: the handlers after it (memory, then a temporary file) get
+    at most UPLOAD_MAX_BYTES + 1 bytes of each file, and the rest is read and dropped.
+
+    The byte past the limit is kept so that validate_upload still says the file is too large;
+    without this, Django would spool the whole body to disk before any form looked at it.
+    """
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)
+        self.kept = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        room = settings.UPLOAD_MAX_BYTES + 1 - self.kept
+        if room <= 0:
+            return None  # None: the handlers after this one never see the chunk
+        chunk = raw_data[:room]
+        self.kept += len(chunk)
+        return chunk
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler makes the file

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connections
 
 from tests.conftest import PASSWORD, _make_user
+from tests.sso_provider import oidc_provider, sso  # noqa: F401 - the single sign-on tests' provider
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

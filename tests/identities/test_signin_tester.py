@@ -268,3 +268,12 @@ def test_the_developer_flow_asks_for_the_password_again_as_registering_does(as_a
     assert not AuditEvent.objects.filter(operation="GetOpenIdTokenForDeveloperIdentity").exists()
     # A guest's sign-in changes nobody's access: it runs without the password.
     assert "every step succeeded" in run(as_admin, pool_id, flow="unauthenticated").content.decode()
+
+
+def test_the_result_fragment_varies_on_hx_request(as_support, pool_id, with_roles):
+    with_roles(pool_id)
+
+    response = as_support.post(url(pool_id), {"flow": "unauthenticated"}, HTTP_HX_REQUEST="true")
+
+    assert "Signed in: every step succeeded" in response.content.decode()
+    assert "HX-Request" in response["Vary"]

@@ -291,6 +291,33 @@ def test_htmx_review_and_save_stay_in_the_section(as_admin, pool_id, cognito):
     assert cognito.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolName"] == "everything v2"
 
 
+def test_htmx_save_of_a_new_name_sends_the_heading_breadcrumb_and_title_again(as_admin, pool_id):
+    base = _open(as_admin, pool_id)
+    data = {**pool_form(**{"name": "everything v2", **SAME}), "base": base}
+    review = as_admin.post(edit_url(pool_id), data, **_from_pool_page(pool_id)).content.decode()
+
+    saved = _save(as_admin, pool_id, review, **_from_pool_page(pool_id)).content.decode()
+
+    # Out-of-band swaps put the new name in the page's <h1> and breadcrumb; htmx sets the
+    # document's title from a <title> at the top level of the answer.
+    assert '<h1 id="pool-heading" hx-swap-oob="true">everything v2</h1>' in saved
+    assert re.search(
+        r'<nav class="breadcrumb" id="pool-breadcrumb"[^>]*hx-swap-oob="true">.*everything v2', saved
+    )
+    assert "<title>everything v2 · Cognito Identity Console</title>" in saved
+
+
+def test_the_pool_page_names_the_pool_in_its_breadcrumb_heading_and_title(as_admin, pool_id):
+    html = as_admin.get(detail_url(pool_id)).content.decode()
+
+    assert '<h1 id="pool-heading">everything</h1>' in html
+    assert re.search(
+        r'<nav class="breadcrumb" id="pool-breadcrumb" aria-label="Breadcrumb">.*everything</span>', html
+    )
+    assert "<title>everything · Cognito Identity Console</title>" in html
+    assert "hx-swap-oob" not in html
+
+
 def test_htmx_errors_stay_in_the_section(as_admin, pool_id):
     data = {**pool_form(**{"name": "", **SAME}), "base": _open(as_admin, pool_id)}
 

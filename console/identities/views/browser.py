@@ -7,14 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
-from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
+from console.htmx import render_page
 
 from .. import paging
 from ..links import valid_cognito_id
@@ -91,8 +90,6 @@ def _bulk_delete_url() -> str | None:
 
 @require_safe
 @permission_required("view_console")
-# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
-@vary_on_headers("HX-Request")
 def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
     """A pool's identities, a page at a time; every page has its own URL."""
     pool_id = valid_cognito_id(pool_id)
@@ -108,11 +105,11 @@ def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
         context.update(_browser_context(pool_id, state))
     except CognitoError as exc:
         context["error"] = exc
-    if request.htmx:
-        return render(request, "identities/browser.html#table", context)
-    try:
-        context["pool"] = gateway.pool_facts(pool_id)
-    except CognitoError:
-        pass  # only the heading misses the pool's name; the listing says what is wrong, if anything
-    status = 404 if isinstance(context.get("error"), NotFound) else 200
-    return render(request, "identities/browser.html", context, status=status)
+    status = 200
+    if not request.htmx:
+        try:
+            context["pool"] = gateway.pool_facts(pool_id)
+        except CognitoError:
+            pass  # only the heading misses the pool's name; the listing says what is wrong, if anything
+        status = 404 if isinstance(context.get("error"), NotFound) else 200
+    return render_page(request, "identities/browser.html", context, partial="table", status=status)

@@ -15,6 +15,7 @@ from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
 from console.aws.ids import is_cognito_id, region_of
 from console.errorpages import busy
+from console.htmx import render_page
 
 from .. import lookup
 from ..history import history
@@ -126,5 +127,4 @@ def detail(request: HttpRequest, identity_id: str) -> HttpResponse:
     context = _identity_context(request, identity_id, identity)
     context.update(_history_context(request, identity_id, context.get("pool_id")))
     partial = _IDENTITY_PARTIALS.get(request.htmx.target or "") if request.htmx else None
-    template = f"identities/detail.html#{partial}" if partial else "identities/detail.html"
-    return render(request, template, context)
+    return render_page(request, "identities/detail.html", context, partial=partial)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
+from console.htmx import render_page
 from console.safeguards.reauth import ask_for_password, password_entered_recently
 
 from .. import signin
@@ -68,8 +69,7 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
         return ask_for_password(request)
     if form.is_valid():
         context["run"] = signin.run(_plan(pool, form.cleaned_data))
-    template = f"{TEMPLATE}#result" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    return render_page(request, TEMPLATE, context, partial="result")
 
 
 def _plan(pool: gateway.PoolFacts, data: dict[str, Any]) -> signin.Plan:

@@ -20,6 +20,7 @@ from console.accounts.roles import has_perm, permission_required
 from console.audit.export import SafeCsvWriter
 from console.audit.record import record_console_action
 from console.aws import errors, limiter
+from console.htmx import render_page
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -59,8 +60,6 @@ def _page_url(query: dict[str, str], page: int | None = None) -> str:
 
 @require_safe
 @permission_required("view_console")
-# Same URL, page or fragment: caches (and the browser's back button) must keep them apart.
-@vary_on_headers("HX-Request")
 def job_list(request: HttpRequest) -> HttpResponse:
     """Jobs, newest first, filtered by pool, kind, status and who started them."""
     form = JobFilterForm(request.GET)
@@ -76,8 +75,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             prev_url=_page_url(query, page.previous_page_number()) if page.has_previous() else None,
             next_url=_page_url(query, page.next_page_number()) if page.has_next() else None,
         )
-    template = "jobs/list.html#table" if request.htmx else "jobs/list.html"
-    return render(request, template, context)
+    return render_page(request, "jobs/list.html", context, partial="table")
 
 
 # ---------------------------------------------------------------------------------------
@@ -397,11 +395,8 @@ def confirm(request: HttpRequest, draft_id: int) -> HttpResponse:
             return _not_startable(request, draft)
         messages.success(request, f"Job {job.pk} started.")
         return redirect("jobs:detail", job_id=job.pk)
-    context = _review_context(draft, form)
-    if request.htmx:
+    response = render_page(request, "jobs/confirm.html", _review_context(draft, form), partial="review")
+    if request.htmx and not draft.is_checking:
         # The review polls itself while the ids are checked; 286 once the check ended stops it.
-        response = render(request, "jobs/confirm.html#review", context)
-        if not draft.is_checking:
-            response.status_code = 286
-        return response
-    return render(request, "jobs/confirm.html", context)
+        response.status_code = 286
+    return response

@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
-from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
+from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
 from .. import schedules
@@ -50,7 +50,6 @@ def _initial(schedule: PruneSchedule) -> dict[str, Any]:
 
 @require_safe
 @permission_required("view_console")
-@vary_on_headers("HX-Request")
 def schedule_list(request: HttpRequest) -> HttpResponse:
     """Every prune schedule (or one pool's), with its next run and its recent runs."""
     query = ScheduleListForm(request.GET)
@@ -74,9 +73,9 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     def url(number: int) -> str:
         return "?" + urlencode({**({"pool": pool} if pool else {}), "page": number})
 
-    return render(
+    return render_page(
         request,
-        "jobs/schedules.html#table" if request.htmx else "jobs/schedules.html",
+        "jobs/schedules.html",
         {
             "rows": rows,
             "page": page,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, delete_pool, describe_pool
+from console.htmx import go_to
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -64,4 +64,4 @@ def _changes(pool: Pool) -> dict[str, object]:
 def _deleted(request: HttpRequest, pool: Pool) -> HttpResponse:
     messages.success(request, f"Pool “{pool.name}” ({pool.pool_id}) deleted.")
     url = f"{reverse('pools:list')}?region={pool.region}"
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go_to(request, url)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import permission_required
+from console.htmx import render_page
 
 from .. import sections
 from ..access import gateway_error_page, pool_page
@@ -27,7 +28,7 @@ def pool_detail(request: HttpRequest, pool_id: str) -> HttpResponse:
             return gateway_error_page(
                 request, pool_id, context["error"], section_id=f"section-{section.replace('_', '-')}"
             )
-        return render(request, f"pools/detail.html#{section}", context)
+        return render_page(request, "pools/detail.html", context, partial=section)
     context = sections.page_context(request, pool_id)
     if "error" in context:
         return gateway_error_page(request, pool_id, context["error"])

@@ -10,14 +10,12 @@ new version (reviewed again) or to start over; nothing is overwritten silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -26,11 +24,13 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
+from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
-from .. import changes, sections
-from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from .. import changes
+from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page, section_saved
 from ..forms import PoolEditor
+from ..review import Edit, ReviewFlow
 from ..rows import RowAction
 from ..sealing import seal, unseal
 
@@ -60,9 +60,7 @@ class Base:
         return cls(str(value.get("fingerprint", "")), PoolSettings.from_api(value["settings"]))
 
 
-def _proposal(request: HttpRequest) -> PoolSettings | None:
-    value = unseal(request.POST.get("proposal"))
-    return PoolSettings.from_api(value) if isinstance(value, dict) else None
+FLOW = ReviewFlow(changes.settings_items, changes.settings_from_items, PoolSettings.from_api)
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -96,8 +94,7 @@ def pool_new(request: HttpRequest) -> HttpResponse:
 
 def _new_page(request: HttpRequest, editor: PoolEditor) -> HttpResponse:
     context = {"editor": editor, "section_id": "pool-form", "form_action": reverse("pools:new")}
-    template = "pools/new.html#section" if request.htmx else "pools/new.html"
-    return render(request, template, context)
+    return render_page(request, "pools/new.html", context, partial="section")
 
 
 # --- edit --------------------------------------------------------------------------------------
@@ -120,18 +117,17 @@ def pool_edit(request: HttpRequest, pool_id: str) -> HttpResponse:
         return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), notice)
     if RowAction.parse(request.POST.get("row")) is not None:
         return _rows(request, current, base)
-    step: Callable[[HttpRequest, Pool, Base], HttpResponse] = _STEPS.get(
-        request.POST.get("step", ""), _review
+    edit = _edit(request, current, base)
+    return edit.answer(
+        request, lambda: _review(request, current, base, edit), lambda p: _save(request, current, p)
     )
-    return step(request, current, base)
 
 
 def _render(request: HttpRequest, pool: Pool, step: str, context: dict[str, Any]) -> HttpResponse:
     context.update(pool=pool, pool_id=pool.pool_id, step=step, section_id=SECTION_ID)
     context["form_action"] = reverse("pools:edit", args=[pool.pool_id])
     context["in_place"] = from_pool_page(request, pool.pool_id)
-    template = "pools/edit.html#section" if request.htmx else "pools/edit.html"
-    return render(request, template, context)
+    return render_page(request, "pools/edit.html", context, partial="section")
 
 
 def _form(
@@ -148,72 +144,37 @@ def _rows(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
     return _form(request, current, editor, base)
 
 
-def _review(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
+def _edit(request: HttpRequest, current: Pool, base: Base) -> Edit[PoolSettings]:
+    def form(proposal: PoolSettings | None) -> HttpResponse:
+        if proposal is None:
+            editor = PoolEditor.from_settings(current.settings)
+            return _form(request, current, editor, Base.of(current), EXPIRED)
+        editor = PoolEditor.from_settings(proposal, developer_locked=base.settings.developer_provider_name)
+        return _form(request, current, editor, base)
+
+    return Edit(
+        FLOW,
+        base.settings,
+        current.settings,
+        base.sealed(),
+        Base.of(current).sealed(),
+        changed=current.fingerprint != base.fingerprint,
+        render=lambda step, context: _render(request, current, step, context),
+        form=form,
+    )
+
+
+def _review(request: HttpRequest, current: Pool, base: Base, edit: Edit[PoolSettings]) -> HttpResponse:
     editor = PoolEditor.from_post(
         request.POST, creating=False, developer_locked=base.settings.developer_provider_name
     )
     if not editor.is_valid():
         return _form(request, current, editor, base)
     # Tags are not on this form; they go back as they were (the tags section changes them).
-    proposal = editor.settings(tags=base.settings.tags)
-    if current.fingerprint != base.fingerprint:
-        return _conflict(request, current, base, proposal)
-    return _review_page(request, current, proposal)
+    return edit.checked(editor.settings(tags=base.settings.tags))
 
 
-def _review_page(
-    request: HttpRequest, current: Pool, proposal: PoolSettings, overlaps: list[str] | None = None
-) -> HttpResponse:
-    diff = changes.diff(
-        changes.settings_items(current.settings), changes.settings_items(proposal), overlaps or ()
-    )
-    context = {"changes": diff, "base": Base.of(current).sealed(), "proposal": seal(proposal.to_api())}
-    return _render(request, current, "review", context)
-
-
-def _conflict(request: HttpRequest, current: Pool, base: Base, proposal: PoolSettings) -> HttpResponse:
-    base_items = changes.settings_items(base.settings)
-    theirs = changes.diff(base_items, changes.settings_items(current.settings))
-    mine = changes.diff(base_items, changes.settings_items(proposal))
-    both = {change.key for change in theirs} & {change.key for change in mine}
-    context = {
-        "theirs": theirs,
-        "mine": mine,
-        "both": sorted(changes.label(key) for key in both),
-        "base": base.sealed(),
-        "proposal": seal(proposal.to_api()),
-    }
-    return _render(request, current, "conflict", context)
-
-
-def _back(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    proposal = _proposal(request)
-    if proposal is None:
-        return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
-    editor = PoolEditor.from_settings(proposal, developer_locked=base.settings.developer_provider_name)
-    return _form(request, current, editor, base)
-
-
-def _reapply(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    """My changes (proposal against base) re-applied over the pool as it is now, for review."""
-    proposal = _proposal(request)
-    if proposal is None:
-        return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
-    merged, overlaps = changes.merge(
-        changes.settings_items(base.settings),
-        changes.settings_items(proposal),
-        changes.settings_items(current.settings),
-    )
-    return _review_page(request, current, changes.settings_from_items(merged), overlaps)
-
-
-def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
-    proposal = _proposal(request)
-    if proposal is None:
-        return _form(request, current, PoolEditor.from_settings(current.settings), Base.of(current), EXPIRED)
-    if current.fingerprint != base.fingerprint:
-        # Changed between the review and the click on "Save changes".
-        return _conflict(request, current, base, proposal)
+def _save(request: HttpRequest, current: Pool, proposal: PoolSettings) -> HttpResponse:
     try:
         saved = update_pool(current.pool_id, proposal, before=current.settings)
         forget_catalog()
@@ -225,17 +186,4 @@ def _save(request: HttpRequest, current: Pool, base: Base) -> HttpResponse:
 
 
 def _saved(request: HttpRequest, saved: Pool) -> HttpResponse:
-    text = f"Settings of “{saved.name}” saved."
-    if from_pool_page(request, saved.pool_id):
-        context = sections.section_context(request, saved.pool_id, "settings", pool=saved)
-        return render(request, "pools/detail.html#settings", {**context, "saved_message": text})
-    messages.success(request, text)
-    return back_to_pool(request, saved.pool_id)
-
-
-_STEPS: dict[str, Callable[[HttpRequest, Pool, Base], HttpResponse]] = {
-    "review": _review,
-    "back": _back,
-    "reapply": _reapply,
-    "save": _save,
-}
+    return section_saved(request, saved, "settings", f"Settings of “{saved.name}” saved.")

@@ -16,6 +16,7 @@ from console.accounts.regions import current_region
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import list_pools_page, search_pools
+from console.htmx import render_page
 
 from ..access import region_problem
 
@@ -75,8 +76,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     if request.session.get("region") != asked:
         request.session["region"] = asked  # the default for the next visit without ?region=
     context.update(_results(asked, query, request.GET.get("token") or None, _pages_before(request)))
-    template = "pools/list.html#table" if request.htmx else "pools/list.html"
-    return render(request, template, context)
+    return render_page(request, "pools/list.html", context, partial="table")
 
 
 @require_safe

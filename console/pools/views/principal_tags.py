@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -14,10 +12,10 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PrincipalTagMap, describe_pool, get_principal_tags, set_principal_tags
+from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
-from .. import sections
-from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
 from ..fields import ConsoleForm, ModelText
 from ..providers import Provider, configured_providers
 from ..rows import RowAction, RowGroup, read_rows
@@ -97,7 +95,7 @@ def _post(request: HttpRequest, pool: Pool, provider: Provider, current: Princip
             pool.pool_id, PrincipalTagMap(provider.login_key, use == DEFAULTS, tags), before=current
         )
     except aws_errors.CognitoError as exc:
-        group.add_error(group.row_quoted_in(exc.message), "key", exc.message)
+        group.place_service_error(exc.message)
         return _form(request, pool, provider, use_form, group, service_error=exc)
     return _saved(request, pool, provider)
 
@@ -107,11 +105,7 @@ def _custom_rows_ok(group: RowGroup) -> bool:
     if not rows:
         group.errors.append("Add at least one tag, or choose Inactive.")
         return False
-    keys = [row["key"] for row in rows]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        group.errors.append(f"Tag keys must be unique; listed more than once: {', '.join(duplicates)}.")
-    return not duplicates
+    return group.keys_unique()
 
 
 def _form(
@@ -133,21 +127,17 @@ def _form(
         "form_action": reverse("pools:principal_tags", args=[pool.pool_id]),
         "in_place": from_pool_page(request, pool.pool_id),
     }
-    template = "pools/principal_tags.html#section" if request.htmx else "pools/principal_tags.html"
-    return render(request, template, context)
+    return render_page(request, "pools/principal_tags.html", context, partial="section")
 
 
 def _unknown_provider(request: HttpRequest, pool: Pool, name: str) -> HttpResponse:
     problem = f"“{name}” is not an identity provider of pool “{pool.name}”." if name else "Choose a provider."
     context = {"pool_id": pool.pool_id, "problem": problem, "section_id": SECTION_ID}
-    template = "pools/unavailable.html#body" if request.htmx else "pools/unavailable.html"
-    return render(request, template, context, status=200 if request.htmx else 404)
+    # To htmx with status 200: htmx swaps only successful answers.
+    status = 200 if request.htmx else 404
+    return render_page(request, "pools/unavailable.html", context, partial="body", status=status)
 
 
 def _saved(request: HttpRequest, pool: Pool, provider: Provider) -> HttpResponse:
     text = f"Principal tags for {provider.label} ({provider.login_key}) saved."
-    if from_pool_page(request, pool.pool_id):
-        context = sections.section_context(request, pool.pool_id, "principal_tags", pool=pool)
-        return render(request, "pools/detail.html#principal_tags", {**context, "saved_message": text})
-    messages.success(request, text)
-    return back_to_pool(request, pool.pool_id)
+    return section_saved(request, pool, "principal_tags", text)

@@ -7,13 +7,10 @@ fingerprint of what it started from and a change made meanwhile is shown, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -21,11 +18,13 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PoolRoles, describe_pool, get_roles, set_roles
+from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
 from .. import changes, sections
-from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
 from ..providers import configured_providers, mapping_keys
+from ..review import Edit, ReviewFlow
 from ..roles_forms import RolesEditor
 from ..rows import RowAction
 from ..sealing import seal, unseal
@@ -62,9 +61,7 @@ class Current:
         return RolesBase(self.roles.fingerprint, self.roles)
 
 
-def _proposal(request: HttpRequest) -> PoolRoles | None:
-    value = unseal(request.POST.get("proposal"))
-    return PoolRoles.from_api(value) if isinstance(value, dict) else None
+FLOW = ReviewFlow(changes.roles_items, changes.roles_from_items, PoolRoles.from_api)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -87,10 +84,10 @@ def pool_roles(request: HttpRequest, pool_id: str) -> HttpResponse:
         editor = _posted(request, current.pool)
         editor.apply_row_action(action) if action else editor.unbind()
         return _form(request, current, editor, base)
-    step: Callable[[HttpRequest, Current, RolesBase], HttpResponse] = _STEPS.get(
-        request.POST.get("step", ""), _review
+    edit = _edit(request, current, base)
+    return edit.answer(
+        request, lambda: _review(request, current, base, edit), lambda p: _save(request, current, p)
     )
-    return step(request, current, base)
 
 
 def _editor(pool: Pool, roles: PoolRoles) -> RolesEditor:
@@ -109,8 +106,7 @@ def _render(request: HttpRequest, current: Current, step: str, context: dict[str
     context.update(pool=pool, pool_id=pool.pool_id, step=step, section_id=SECTION_ID)
     context["form_action"] = reverse("pools:roles", args=[pool.pool_id])
     context["in_place"] = from_pool_page(request, pool.pool_id)
-    template = "pools/roles.html#section" if request.htmx else "pools/roles.html"
-    return render(request, template, context)
+    return render_page(request, "pools/roles.html", context, partial="section")
 
 
 def _form(
@@ -125,62 +121,32 @@ def _form(
     return _render(request, current, "form", context)
 
 
-def _review(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
+def _edit(request: HttpRequest, current: Current, base: RolesBase) -> Edit[PoolRoles]:
+    def form(proposal: PoolRoles | None) -> HttpResponse:
+        if proposal is None:
+            return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
+        return _form(request, current, _editor(current.pool, proposal), base)
+
+    return Edit(
+        FLOW,
+        base.roles,
+        current.roles,
+        base.sealed(),
+        current.base.sealed(),
+        changed=current.roles.fingerprint != base.fingerprint,
+        render=lambda step, context: _render(request, current, step, context),
+        form=form,
+    )
+
+
+def _review(request: HttpRequest, current: Current, base: RolesBase, edit: Edit[PoolRoles]) -> HttpResponse:
     editor = _posted(request, current.pool)
     if not editor.is_valid(mapping_keys(current.pool.settings)):
         return _form(request, current, editor, base)
-    proposal = editor.roles()
-    if current.roles.fingerprint != base.fingerprint:
-        return _conflict(request, current, base, proposal)
-    return _review_page(request, current, proposal)
+    return edit.checked(editor.roles())
 
 
-def _review_page(
-    request: HttpRequest, current: Current, proposal: PoolRoles, overlaps: list[str] | None = None
-) -> HttpResponse:
-    diff = changes.diff(changes.roles_items(current.roles), changes.roles_items(proposal), overlaps or ())
-    context = {"changes": diff, "base": current.base.sealed(), "proposal": seal(proposal.to_api())}
-    return _render(request, current, "review", context)
-
-
-def _conflict(request: HttpRequest, current: Current, base: RolesBase, proposal: PoolRoles) -> HttpResponse:
-    base_items = changes.roles_items(base.roles)
-    theirs = changes.diff(base_items, changes.roles_items(current.roles))
-    mine = changes.diff(base_items, changes.roles_items(proposal))
-    both = {change.key for change in theirs} & {change.key for change in mine}
-    context = {
-        "theirs": theirs,
-        "mine": mine,
-        "both": sorted(changes.label(key) for key in both),
-        "base": base.sealed(),
-        "proposal": seal(proposal.to_api()),
-    }
-    return _render(request, current, "conflict", context)
-
-
-def _back(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = _proposal(request)
-    if proposal is None:
-        return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
-    return _form(request, current, _editor(current.pool, proposal), base)
-
-
-def _reapply(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = _proposal(request)
-    if proposal is None:
-        return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
-    merged, overlaps = changes.merge(
-        changes.roles_items(base.roles), changes.roles_items(proposal), changes.roles_items(current.roles)
-    )
-    return _review_page(request, current, changes.roles_from_items(merged), overlaps)
-
-
-def _save(request: HttpRequest, current: Current, base: RolesBase) -> HttpResponse:
-    proposal = _proposal(request)
-    if proposal is None:
-        return _form(request, current, _editor(current.pool, current.roles), current.base, EXPIRED)
-    if current.roles.fingerprint != base.fingerprint:
-        return _conflict(request, current, base, proposal)
+def _save(request: HttpRequest, current: Current, proposal: PoolRoles) -> HttpResponse:
     try:
         set_roles(current.pool.pool_id, proposal, before=current.roles)
     except aws_errors.CognitoError as exc:
@@ -191,17 +157,4 @@ def _save(request: HttpRequest, current: Current, base: RolesBase) -> HttpRespon
 
 
 def _saved(request: HttpRequest, pool: Pool) -> HttpResponse:
-    text = f"Roles and role mappings of “{pool.name}” saved."
-    if from_pool_page(request, pool.pool_id):
-        context = sections.section_context(request, pool.pool_id, "roles", pool=pool)
-        return render(request, "pools/detail.html#roles", {**context, "saved_message": text})
-    messages.success(request, text)
-    return back_to_pool(request, pool.pool_id)
-
-
-_STEPS: dict[str, Callable[[HttpRequest, Current, RolesBase], HttpResponse]] = {
-    "review": _review,
-    "back": _back,
-    "reapply": _reapply,
-    "save": _save,
-}
+    return section_saved(request, pool, "roles", f"Roles and role mappings of “{pool.name}” saved.")

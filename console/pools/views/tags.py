@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -14,9 +12,9 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, change_tags, describe_pool, list_tags
+from console.htmx import render_page
 
-from .. import sections
-from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page
+from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
 from ..forms import TagRow
 from ..rows import RowAction, RowGroup, read_rows
 from ..sealing import seal, unseal
@@ -47,24 +45,16 @@ def pool_tags(request: HttpRequest, pool_id: str) -> HttpResponse:
     if action is not None:
         group.apply(action)
         return _form(request, pool, group, base)
-    if not group.is_valid() or not _unique_keys(group):
+    if not group.is_valid() or not group.keys_unique():
         return _form(request, pool, group, base)
     after = {row["key"]: row["value"] for row in group.cleaned()}
     try:
         # Against the tags the form started from: a tag someone else added meanwhile stays.
         change_tags(pool_id, before=base, after=after)
     except aws_errors.CognitoError as exc:
-        group.add_error(group.row_quoted_in(exc.message), "key", exc.message)
+        group.place_service_error(exc.message)
         return _form(request, pool, group, base, service_error=exc)
     return _saved(request, pool)
-
-
-def _unique_keys(group: RowGroup) -> bool:
-    keys = [row["key"] for row in group.cleaned()]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        group.errors.append(f"Tag keys must be unique; listed more than once: {', '.join(duplicates)}.")
-    return not duplicates
 
 
 def _form(
@@ -84,14 +74,8 @@ def _form(
         "form_action": reverse("pools:tags", args=[pool.pool_id]),
         "in_place": from_pool_page(request, pool.pool_id),
     }
-    template = "pools/tags.html#section" if request.htmx else "pools/tags.html"
-    return render(request, template, context)
+    return render_page(request, "pools/tags.html", context, partial="section")
 
 
 def _saved(request: HttpRequest, pool: Pool) -> HttpResponse:
-    text = f"Tags of “{pool.name}” saved."
-    if from_pool_page(request, pool.pool_id):
-        context = sections.section_context(request, pool.pool_id, "tags", pool=pool)
-        return render(request, "pools/detail.html#tags", {**context, "saved_message": text})
-    messages.success(request, text)
-    return back_to_pool(request, pool.pool_id)
+    return section_saved(request, pool, "tags", f"Tags of “{pool.name}” saved.")

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import Pool, describe_pool, get_roles
+from console.htmx import render_page
 
 from ..access import gateway_error_page, pool_page
 from ..providers import configured_providers
@@ -58,5 +58,4 @@ def _shown_back(form: TesterForm, options: dict[str, Any]) -> TesterForm:
 
 
 def _render(request: HttpRequest, pool: Pool, context: dict[str, Any]) -> HttpResponse:
-    template = "pools/tester.html#section" if request.htmx else "pools/tester.html"
-    return render(request, template, context)
+    return render_page(request, "pools/tester.html", context, partial="section")

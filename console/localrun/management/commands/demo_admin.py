@@ -1,4 +1,4 @@
-"""Create the demo admin user once (development) and print its credentials."""
+"""Create the demo admin user once (development) and print its credentials, with demo ids to try."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.accounts.roles import ADMIN
 
+from ...banner import banner, banner_path, demo_examples, password_path
+
 USERNAME = "admin"
 
 
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("demo_admin is for development (DEBUG=true) only.")
         # The password is kept in an ignored file so every `make run` can print it again.
-        path = settings.BASE_DIR / ".run" / "demo-admin-password"
+        path = password_path()
         path.parent.mkdir(exist_ok=True)
         User = get_user_model()
         user = User.objects.filter(username=USERNAME).first()
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             path.write_text(password)
             path.chmod(0o600)
         password = path.read_text().strip()
-        line = "=" * 60
-        self.stdout.write(
-            f"{line}\n Console: http://127.0.0.1:8000/\n Demo admin: {USERNAME} / {password}\n{line}"
-        )
+        text = banner(USERNAME, password, demo_examples())
+        banner_path().write_text(text)
+        banner_path().chmod(0o600)
+        self.stdout.write(text)
