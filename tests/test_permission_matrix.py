@@ -89,6 +89,17 @@ def test_the_audit_pages_are_for_admins_only_and_read_only():
     assert [role for role, granted in ROLE_PERMISSIONS.items() if "view_audit" in granted] == ["admin"]
 
 
+def test_downloads_need_the_permission_that_shows_developer_user_ids():
+    # A merge's results are developer user ids and an export may hold them; the identity page
+    # shows them only with lookup_identities, so the files follow the same rule.
+    for name in ("jobs:results", "jobs:export_file"):
+        assert MATRIX[name] == {"GET": "lookup_identities"}, name
+    assert [role for role, granted in ROLE_PERMISSIONS.items() if "lookup_identities" in granted] == [
+        "admin",
+        "support",
+    ]
+
+
 def test_view_decorators_agree_with_the_matrix():
     # A view may keep `permission_required` as a second lock; it must say what the table says.
     for pattern_name, callback in _callbacks():

@@ -77,7 +77,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "jobs:list": {"GET": "view_console"},
     "jobs:detail": {"GET": "view_console"},
     "jobs:progress": {"GET": "view_console"},
-    "jobs:results": {"GET": "view_console"},
+    # A job's results name what it touched (a merge's are developer user ids): downloads need
+    # the permission that shows developer user ids on the identity page, and are audited.
+    "jobs:results": {"GET": "lookup_identities"},
     "jobs:new_delete": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:new_merge": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:confirm": {"GET": "run_jobs", "POST": "run_jobs"},
@@ -90,10 +92,10 @@ MATRIX: dict[str, dict[str, str]] = {
     # Prune: the filter form starts a dry run; the real run is confirmed on the dry run's page.
     "jobs:new_prune": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:prune_run": {"POST": "run_jobs"},
-    # Exports read every identity of a pool: admins start them; the file is for every role
-    # that sees the job, and each download is audited.
+    # Exports read every identity of a pool: admins start them; the file (it may hold developer
+    # user ids) is for the roles that see developer user ids, and each download is audited.
     "jobs:new_export": {"GET": "run_jobs", "POST": "run_jobs"},
-    "jobs:export_file": {"GET": "view_console"},
+    "jobs:export_file": {"GET": "lookup_identities"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     # POST: a CSRF-protected form, so another site cannot make an admin's browser export.

@@ -74,6 +74,7 @@ CONSOLE_ACTIONS = (
     "job.start",
     "job.cancel",
     "job.export_download",
+    "job.results_download",
 )
 
 # Operations whose answer is the pool's new configuration: stored as "after" when the

@@ -23,7 +23,6 @@ its walk stops; so is a failed one's.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -40,7 +39,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from console.audit.export import safe_cell
+from console.audit.export import SafeCsvWriter, safe_cell
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls
 
@@ -165,8 +164,8 @@ def header(job: Job) -> bytes:
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
     text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerows(rows)
+    # Every cell, login provider keys included (a pool may name a provider "=HYPERLINK(…)").
+    SafeCsvWriter(text).writerows(rows)
     return text.getvalue().encode()
 
 

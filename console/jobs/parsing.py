@@ -8,6 +8,7 @@ said so.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -16,9 +17,19 @@ from console.aws.ids import is_cognito_id, region_of
 DEVELOPER_USER_MAX = 1024
 MERGE_HEADER = ("source_user_identifier", "destination_user_identifier")
 _ID_HEADERS = {"identityid", "identity_id", "identity id", "id", "identity"}
-# Problems listed one by one before "and N more".
+# Problems listed one by one before "and N more"; only these are kept (a 10 MiB upload of
+# junk has millions of bad lines: counted, not stored).
 SHOWN_PROBLEMS = 20
 SHOWN_LINES = 10
+# Longer than any valid line: two developer user ids of DEVELOPER_USER_MAX characters, each
+# quoted with every character a doubled quote, leave room to spare. A longer line is that
+# line's problem, and is never given to the csv module (whose field limit it would break).
+LINE_MAX = 16_384
+# The text is split into lines a block at a time (str.splitlines on about this many
+# characters, cut after a line break), never into one list of millions of lines.
+_BLOCK = 1 << 20
+# Every line break str.splitlines knows.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -32,20 +43,27 @@ class Target:
 
 @dataclass
 class Parsed:
-    """Targets in input order, the problems found (by line), and notes on what was dropped."""
+    """Targets in input order, the first problems found (by line) and how many there are in all,
+    and notes on what was dropped."""
 
     targets: list[Target] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    problem_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.problems and bool(self.targets)
+        return not self.problem_count and bool(self.targets)
+
+    def add_problem(self, problem: str) -> None:
+        """Count a problem; keep the first SHOWN_PROBLEMS."""
+        self.problem_count += 1
+        if len(self.problems) < SHOWN_PROBLEMS:
+            self.problems.append(problem)
 
     def shown_problems(self) -> list[str]:
-        extra = len(self.problems) - SHOWN_PROBLEMS
-        shown = self.problems[:SHOWN_PROBLEMS]
-        return [*shown, f"… and {extra} more."] if extra > 0 else shown
+        extra = self.problem_count - len(self.problems)
+        return [*self.problems, f"… and {extra:,} more."] if extra > 0 else list(self.problems)
 
 
 def _lines(numbers: list[int]) -> str:
@@ -53,10 +71,38 @@ def _lines(numbers: list[int]) -> str:
     return shown + (", …" if len(numbers) > SHOWN_LINES else "")
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, stripped cells) of every line that is not blank."""
-    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
-        cells = [cell.strip() for cell in row]
+def _text_lines(text: str) -> Iterator[str]:
+    """The lines of `text`, as str.splitlines gives them, one block of lines at a time."""
+    start = 0
+    while start < len(text):
+        found = _LINE_BREAK.search(text, start + _BLOCK)
+        end = found.end() if found else len(text)
+        yield from text[start:end].splitlines()
+        start = end
+
+
+def _cells(line: str) -> list[str]:
+    # Each line is its own CSV record: a quote left open never swallows the lines after it.
+    if '"' not in line:
+        return line.split(",")
+    return next(csv.reader([line]), [])
+
+
+def _rows(text: str, parsed: Parsed) -> Iterator[tuple[int, list[str]]]:
+    """(line number, stripped cells) of every line that is not blank; a line too long to be
+    an entry is a problem of `parsed`."""
+    for number, line in enumerate(_text_lines(text), start=1):
+        if len(line) > LINE_MAX:
+            parsed.add_problem(
+                f"Line {number}: {len(line):,} characters, longer than any entry can be "
+                f"(at most {LINE_MAX:,})."
+            )
+            continue
+        try:
+            cells = [cell.strip() for cell in _cells(line)]
+        except csv.Error as exc:
+            parsed.add_problem(f"Line {number}: not a CSV line ({exc}).")
+            continue
         if any(cells):
             yield number, cells
 
@@ -67,15 +113,15 @@ def parse_identity_ids(text: str, pool_id: str) -> Parsed:
     region = region_of(pool_id)
     seen: dict[str, int] = {}
     duplicates: list[int] = []
-    for position, (number, cells) in enumerate(_rows(text)):
+    for position, (number, cells) in enumerate(_rows(text, parsed)):
         value = cells[0]
         if position == 0 and value.lower() in _ID_HEADERS:
             parsed.notes.append(f"Line {number} was read as a header and skipped.")
             continue
         if not is_cognito_id(value):
-            parsed.problems.append(f"Line {number}: “{value[:80]}” is not an identity id (REGION:UUID).")
+            parsed.add_problem(f"Line {number}: “{value[:80]}” is not an identity id (REGION:UUID).")
         elif region_of(value) != region:
-            parsed.problems.append(
+            parsed.add_problem(
                 f"Line {number}: {value} is an identity of region {region_of(value)}, "
                 f"so not of pool {pool_id}."
             )
@@ -86,8 +132,8 @@ def parse_identity_ids(text: str, pool_id: str) -> Parsed:
             parsed.targets.append(Target(number, value))
     if duplicates:
         parsed.notes.append(f"{len(duplicates)} duplicate line(s) removed: {_lines(duplicates)}.")
-    if not parsed.targets and not parsed.problems:
-        parsed.problems.append("No identity ids were found: paste one per line, or upload a file.")
+    if not parsed.targets and not parsed.problem_count:
+        parsed.add_problem("No identity ids were found: paste one per line, or upload a file.")
     return parsed
 
 
@@ -98,12 +144,12 @@ def parse_merge_pairs(text: str) -> Parsed:
     source_line: dict[str, int] = {}
     destination_line: dict[str, int] = {}
     duplicates: list[int] = []
-    for position, (number, cells) in enumerate(_rows(text)):
+    for position, (number, cells) in enumerate(_rows(text, parsed)):
         if position == 0 and tuple(cell.lower() for cell in cells) == MERGE_HEADER:
             continue
         problem = _pair_problem(cells)
         if problem:
-            parsed.problems.append(f"Line {number}: {problem}")
+            parsed.add_problem(f"Line {number}: {problem}")
             continue
         source, destination = cells[0], cells[1]
         if (source, destination) in seen:
@@ -111,7 +157,7 @@ def parse_merge_pairs(text: str) -> Parsed:
             continue
         problem = _order_problem(source, destination, source_line, destination_line)
         if problem:
-            parsed.problems.append(f"Line {number}: {problem}")
+            parsed.add_problem(f"Line {number}: {problem}")
             continue
         seen[(source, destination)] = number
         source_line[source] = number
@@ -119,8 +165,8 @@ def parse_merge_pairs(text: str) -> Parsed:
         parsed.targets.append(Target(number, source, destination))
     if duplicates:
         parsed.notes.append(f"{len(duplicates)} duplicate row(s) removed: {_lines(duplicates)}.")
-    if not parsed.targets and not parsed.problems:
-        parsed.problems.append(
+    if not parsed.targets and not parsed.problem_count:
+        parsed.add_problem(
             "No rows were found: one source_user_identifier,destination_user_identifier per line."
         )
     return parsed

@@ -32,17 +32,61 @@ from .providers import Provider
 
 GUEST = "(guest)"
 MAX_CLAIMS_CHARACTERS = 20_000  # a pasted token or claims document, never more
+# Objects and arrays inside one another, at most: real tokens nest two or three deep. Python's
+# json recurses once per level (5,000 levels: RecursionError), and so would showing them back.
+MAX_CLAIMS_DEPTH = 20
+
+
+def _too_deep(document: str) -> bool:
+    """Whether the JSON text nests objects and arrays deeper than MAX_CLAIMS_DEPTH.
+
+    Read before parsing, a character at a time (brackets inside strings do not count), so
+    no deep document ever reaches the recursive parser.
+    """
+    depth, in_string, escaped = 0, False, False
+    for char in document:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_CLAIMS_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _refuse_deep(document: str, what: str) -> None:
+    if _too_deep(document):
+        raise ValidationError(
+            f"Claims: {what} nests objects and arrays more than {MAX_CLAIMS_DEPTH} deep; "
+            "paste the claims the role mapping reads.",
+            code="depth",
+        )
 
 
 def decode_claims(text: str) -> tuple[dict[str, Any], bool]:
     """The claims in `text` (a JSON object, or a JWT whose payload is decoded), and whether it was a JWT.
 
     The signature is not checked: the tester asks what the pool would do with these claims.
+    Size and depth are limited (ValidationError), so no pasted document can exhaust the parser.
     """
     text = text.strip()
     if not text:
         return {}, False
+    if len(text) > MAX_CLAIMS_CHARACTERS:
+        raise ValidationError(
+            f"Claims: at most {MAX_CLAIMS_CHARACTERS:,} characters (this has {len(text):,}).", code="size"
+        )
     if text.startswith("{"):
+        _refuse_deep(text, "this JSON")
         try:
             claims = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -60,13 +104,16 @@ def decode_claims(text: str) -> tuple[dict[str, Any], bool]:
         raise ValidationError(
             "Claims: paste a JSON object or a JWT (three parts separated by dots).", code="format"
         )
+    not_json = ValidationError("Claims: the token's middle part is not base64url-encoded JSON.", code="jwt")
     try:
-        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        claims = json.loads(payload)
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
     except (binascii.Error, ValueError):
-        raise ValidationError(
-            "Claims: the token's middle part is not base64url-encoded JSON.", code="jwt"
-        ) from None
+        raise not_json from None
+    _refuse_deep(payload, "the token's payload")
+    try:
+        claims = json.loads(payload)
+    except ValueError:
+        raise not_json from None
     if not isinstance(claims, dict):
         raise ValidationError("Claims: the token's payload is not a JSON object.", code="jwt")
     return claims, True

@@ -64,7 +64,8 @@ def _return_address(request: HttpRequest) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def _ask_for_password(request: HttpRequest) -> HttpResponse:
+def ask_for_password(request: HttpRequest) -> HttpResponse:
+    """Send the user to type their password, then back (for a view that asks only for some actions)."""
     url = f"{reverse('reauth')}?{urlencode({'next': _return_address(request)})}"
     if request.method != "GET":
         messages.warning(request, "Nothing was changed yet: enter your password, then submit again.")
@@ -79,7 +80,7 @@ def recent_auth_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if password_entered_recently(request):
             return view(request, *args, **kwargs)
-        return _ask_for_password(request)
+        return ask_for_password(request)
 
     wrapper.requires_recent_auth = True  # type: ignore[attr-defined]
     return wrapper

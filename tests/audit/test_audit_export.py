@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -166,3 +167,16 @@ def test_an_export_posted_without_the_csrf_token_is_refused(admin):
 
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(operation="console.audit_export").exists()
+
+
+def test_every_csv_the_console_writes_goes_through_the_same_escaping():
+    # One writer quotes every cell (SafeCsvWriter): a module writing CSV its own way could
+    # forget a column, as the export once forgot its login providers.
+    console = Path(__file__).resolve().parents[2] / "console"
+    writers = sorted(
+        str(path.relative_to(console.parent))
+        for path in console.rglob("*.py")
+        if re.search(r"\bcsv\.(writer|DictWriter)\(", path.read_text())
+    )
+
+    assert writers == ["console/audit/export.py"]

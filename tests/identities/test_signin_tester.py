@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from console.audit.models import AuditEvent
+from console.safeguards.reauth import PASSWORD_AT
 from tests.cognito import AUTH_ROLE, GOOGLE, id_token
 from tests.secrets_scan import assert_no_secrets
 
@@ -89,10 +91,10 @@ def test_an_enhanced_flow_only_pool_skips_the_basic_flow_step_and_goes_on(as_sup
     assert "Signed in: every step succeeded" in html
 
 
-def test_a_developer_user_signs_in_with_the_cognito_token(as_support, pool_id, with_roles):
+def test_a_developer_user_signs_in_with_the_cognito_token(as_admin, pool_id, with_roles):
     with_roles(pool_id)
 
-    html = run(as_support, pool_id, flow="developer", developer_user="customer-1").content.decode()
+    html = run(as_admin, pool_id, flow="developer", developer_user="customer-1").content.decode()
 
     assert steps(html) == [("GetOpenIdTokenForDeveloperIdentity", "ok"), ("GetCredentialsForIdentity", "ok")]
     assert escape('"cognito-identity.amazonaws.com": "•••• masked"') in html
@@ -223,6 +225,48 @@ def test_viewers_may_not_run_it(as_viewer, pool_id):
 def test_the_admin_may_run_it_too(as_admin, pool_id, with_roles):
     with_roles(pool_id)
 
+    assert "every step succeeded" in run(as_admin, pool_id, flow="unauthenticated").content.decode()
+
+
+def test_support_cannot_link_a_new_developer_user_to_a_guest_identity(
+    as_support, cognito, pool_id, with_roles, guests
+):
+    # The developer flow registers unknown developer users and links them to the IdentityId
+    # sent: registration is for admins, so the flow is too, and the page says so.
+    with_roles(pool_id)
+    guest = guests(pool_id, 1)[0]
+
+    response = run(
+        as_support, pool_id, flow="developer", developer_user="made-by-support-001", identity_id=guest
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The developer user flow is for admins" in html
+    assert "data-operation=" not in html  # nothing was called
+    assert not AuditEvent.objects.filter(operation="GetOpenIdTokenForDeveloperIdentity").exists()
+    assert cognito.describe_identity(IdentityId=guest).get("Logins", []) == []
+    assert (
+        cognito.lookup_developer_identity(IdentityPoolId=pool_id, IdentityId=guest).get(
+            "DeveloperUserIdentifierList", []
+        )
+        == []
+    )
+    assert "for admins only" in as_support.get(url(pool_id)).content.decode()
+
+
+def test_the_developer_flow_asks_for_the_password_again_as_registering_does(as_admin, pool_id, with_roles):
+    # It links developer users to identities: that changes who can get which credentials.
+    with_roles(pool_id)
+    session = as_admin.session
+    session[PASSWORD_AT] = time.time() - 3600
+    session.save()
+
+    response = run(as_admin, pool_id, flow="developer", developer_user="customer-1")
+
+    assert response.status_code == 302 and response.url.startswith("/accounts/reauth/")
+    assert not AuditEvent.objects.filter(operation="GetOpenIdTokenForDeveloperIdentity").exists()
+    # A guest's sign-in changes nobody's access: it runs without the password.
     assert "every step succeeded" in run(as_admin, pool_id, flow="unauthenticated").content.decode()
 
 

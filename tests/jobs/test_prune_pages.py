@@ -135,8 +135,8 @@ def test_viewers_see_the_count_but_no_confirmation(as_viewer, finished_dry_run):
     assert "PRUNE 3 IDENTITIES" not in html and "Only admins can run a prune." in html
 
 
-def test_the_matches_download_as_csv(as_viewer, finished_dry_run):
-    response = as_viewer.get(reverse("jobs:results", args=[finished_dry_run.pk]))
+def test_the_matches_download_as_csv(as_support, finished_dry_run):
+    response = as_support.get(reverse("jobs:results", args=[finished_dry_run.pk]))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["line", "identity_id", "outcome"]

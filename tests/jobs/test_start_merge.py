@@ -112,3 +112,15 @@ def test_one_pair_is_confirmed_in_the_singular(as_admin, pool_id):
     response = review(as_admin, pool_id, "a,b\n")
 
     assert "MERGE 1 PAIR<" in as_admin.get(response.url).content.decode()
+
+
+def test_a_line_longer_than_any_pair_is_that_lines_problem(as_admin, pool_id):
+    # 140 KB in one line broke the csv module's field limit: a server error.
+    upload = SimpleUploadedFile("pairs.csv", f"a,b\nc,{'d' * 140_000}\n".encode(), content_type="text/csv")
+
+    response = review(as_admin, pool_id, file=upload)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Line 2: 140,002 characters, longer than any entry can be (at most 16,384)." in html
+    assert not Draft.objects.exists() and not Job.objects.exists()

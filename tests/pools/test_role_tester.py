@@ -3,12 +3,15 @@ and mappings, computed by console/roleresolution.py as the embedded service comp
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from botocore.exceptions import ClientError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from console.pools.tester import decode_claims
 from tests.cognito import AUTH_ROLE, GOOGLE, SAML_ARN, UNAUTH_ROLE, USER_POOL, id_token
 from tests.pools.helpers import field_error, text
 
@@ -210,3 +213,57 @@ def test_without_htmx_the_tester_is_a_page_of_its_own(as_support, mapped):
 def test_viewers_may_not_use_the_tester(as_viewer, pool_id):
     assert as_viewer.get(_url(pool_id)).status_code == 403
     assert _test(as_viewer, pool_id, provider="(guest)").status_code == 403
+
+
+def _nested(depth: int) -> str:
+    return '{"a": ' + "[" * depth + "]" * depth + "}"
+
+
+def _unsigned_jwt(payload: str) -> str:
+    def part(data: str) -> str:
+        return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+    header = part('{"alg": "none"}')
+    return f"{header}.{part(payload)}.sig"
+
+
+@pytest.mark.parametrize("as_jwt", [False, True], ids=["json", "jwt"])
+def test_claims_nested_5000_deep_are_refused_beside_the_field(as_support, pool_id, as_jwt):
+    # Python's json recurses once per level: 5,000 levels were a RecursionError (500).
+    claims = _nested(5000)
+    pasted = _unsigned_jwt(claims) if as_jwt else claims
+
+    response = _test(as_support, pool_id, claims=pasted)
+
+    assert response.status_code == 200
+    what = "the token's payload" if as_jwt else "this JSON"
+    assert field_error(response.content.decode(), "id_claims") == (
+        f"Claims: {what} nests objects and arrays more than 20 deep; paste the claims the role mapping reads."
+    )
+
+
+def test_claims_nested_as_deep_as_allowed_are_read(as_support, mapped):
+    html = _test(as_support, mapped(), claims=_nested(19)).content.decode()
+
+    assert "id_claims_error" not in html
+    assert "Role:" in text(html)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(as_support, mapped):
+    claims = json.dumps({"aud": "appclient1", "sub": "[[[[" * 100, "custom:dept": 'sales {{{{ \\" [[['})
+
+    html = _test(as_support, mapped(), claims=claims).content.decode()
+
+    assert f"Role: {STAFF}" in text(html)
+
+
+def test_claims_longer_than_the_limit_are_refused_beside_the_field(as_support, pool_id):
+    # The field's own limit (held before the depth one was added); decode_claims checks it too.
+    html = _test(as_support, pool_id, claims='{"a": "' + "x" * 20_000 + '"}').content.decode()
+
+    assert "at most 20000 characters" in field_error(html, "id_claims")
+
+
+def test_decode_claims_limits_size_itself():
+    with pytest.raises(ValidationError, match="at most 20,000 characters"):
+        decode_claims('{"a": "' + "x" * 20_000 + '"}')

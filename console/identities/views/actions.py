@@ -101,6 +101,8 @@ def _done(request: HttpRequest, target: Target, text: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("unlink_identities")
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 @_shows_gateway_errors
 def unlink_developer_user(request: HttpRequest, identity_id: str) -> HttpResponse:
     """UnlinkDeveloperIdentity for one developer user id of the identity, with a reason."""
@@ -136,6 +138,8 @@ def unlink_developer_user(request: HttpRequest, identity_id: str) -> HttpRespons
 # First of all: whatever fails after this, error reports show the token masked.
 @sensitive_post_parameters("proof_token")
 @permission_required("unlink_identities")
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 @never_cache
 @_shows_gateway_errors
 @sensitive_variables("token", "logins")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from console.accounts.roles import permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
+from console.safeguards.reauth import recent_auth_required
 
 from .. import tokens
 from ..forms import DeveloperRegistrationForm
@@ -29,6 +30,8 @@ TEMPLATE = "identities/register_developer.html"
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 @never_cache
 def register_developer(request: HttpRequest, pool_id: str) -> HttpResponse:
     """A form for GetOpenIdTokenForDeveloperIdentity; on success its answer, once."""

@@ -10,16 +10,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from console.accounts.roles import permission_required
+from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
 from console.htmx import render_page
+from console.safeguards.reauth import ask_for_password, password_entered_recently
 
 from .. import signin
 from ..forms import SignInTestForm
 from ..links import valid_cognito_id
 
 TEMPLATE = "identities/signin_tester.html"
+DEVELOPER_FLOW_REFUSED = (
+    "The developer user flow is for admins: it registers a developer user the pool does not know "
+    "and can link it to an identity, as registering developer users does."
+)
+
+
+def may_run_developer(request: HttpRequest) -> bool:
+    """GetOpenIdTokenForDeveloperIdentity creates and links developer users: registration's permission."""
+    return has_perm(request.user, "edit_pools")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -30,7 +40,11 @@ TEMPLATE = "identities/signin_tester.html"
 def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
     """Walk a real sign-in flow against the pool and show every step, secrets masked."""
     pool_id = valid_cognito_id(pool_id)
-    context: dict[str, Any] = {"pool_id": pool_id, "flows": signin.FLOWS}
+    context: dict[str, Any] = {
+        "pool_id": pool_id,
+        "flows": signin.FLOWS,
+        "may_run_developer": may_run_developer(request),
+    }
     try:
         pool = context["pool"] = gateway.pool_facts(pool_id)
     except CognitoError as exc:
@@ -44,6 +58,15 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
     )
     if form.is_valid() and form.cleaned_data["flow"] == signin.DEVELOPER and not pool.developer_provider:
         form.add_error("flow", "This pool has no developer provider: choose another flow.")
+    if form.is_valid() and form.cleaned_data["flow"] == signin.DEVELOPER and not may_run_developer(request):
+        form.add_error("flow", DEVELOPER_FLOW_REFUSED)
+    if (
+        form.is_valid()
+        and form.cleaned_data["flow"] == signin.DEVELOPER
+        and not password_entered_recently(request)
+    ):
+        # Linking a developer user changes who gets which credentials, as registering does.
+        return ask_for_password(request)
     if form.is_valid():
         context["run"] = signin.run(_plan(pool, form.cleaned_data))
     return render_page(request, TEMPLATE, context, partial="result")

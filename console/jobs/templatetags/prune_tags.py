@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from console.accounts.roles import has_perm
 from console.jobs.models import Kind
 from console.jobs.views.prune import part_context, reauth_needed
 
@@ -23,5 +24,6 @@ def prune_part(context: template.Context, job: Any) -> dict[str, Any]:
         request=request,
         csrf_token=context.get("csrf_token"),
         reauth=reauth_needed(request),
+        may_download=has_perm(request.user, "lookup_identities"),
     )
     return part

@@ -2,7 +2,8 @@
 the file.
 
 Reading a pool's identities in bulk is sensitive (every identity id and which providers each
-user signed in with), so only run_jobs (admins) starts an export, and every download is an
+user signed in with), so only run_jobs (admins) starts an export, only lookup_identities
+(support and admins, who see developer user ids) downloads it, and every download is an
 audit event.
 """
 
@@ -88,7 +89,8 @@ def _context(form: ExportForm, problem: str = "") -> dict[str, Any]:
 
 
 @require_safe
-@permission_required("view_console")
+# The file may hold developer user ids: for the roles that see them on the identity page.
+@permission_required("lookup_identities")
 def export_file(request: HttpRequest, job_id: int) -> HttpResponse:
     """The finished export's file, as an attachment; every download is audited."""
     job = get_object_or_404(Job, pk=job_id, kind=Kind.EXPORT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
-from console.audit.export import safe_cell
+from console.audit.export import SafeCsvWriter
+from console.audit.record import record_console_action
 from console.aws import errors, limiter
 from console.htmx import render_page
 from console.safeguards.forms import DestructiveConfirmForm
@@ -173,11 +173,11 @@ def _result_row(job: Job, item: Item) -> list[str]:
         values = [item.line, item.target, item.destination, item.outcome, item.result]
     else:
         values = [item.line, item.target, item.outcome]
-    return [safe_cell(value) for value in [*values, item.error_code, item.message]]
+    return [*values, item.error_code, item.message]
 
 
 def _result_lines(job: Job) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
     yield writer.writerow([*_result_header(job), "error_code", "message"])
     after = (0, 0)
     while True:
@@ -195,13 +195,27 @@ def _result_lines(job: Job) -> Iterator[str]:
 
 
 @require_safe
-@permission_required("view_console")
+# The results name what the job touched (a merge's are developer user ids): the identity
+# page shows those only with lookup_identities, and so does this download.
+@permission_required("lookup_identities")
 def job_results(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Every input item of the job with its outcome, as CSV."""
+    """Every input item of the job with its outcome, as CSV; every download is audited."""
     job = get_object_or_404(Job, pk=job_id)
+    if request.method == "GET":  # HEAD sends no results
+        _audit_results_download(job)
     response = StreamingHttpResponse(_result_lines(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-{job.kind}-results.csv"'
     return response
+
+
+def _audit_results_download(job: Job) -> None:
+    record_console_action(
+        "job.results_download",
+        pool_id=job.pool_id,
+        region=job.region,
+        request={"job": job.pk, "kind": job.kind, "items": job.total},
+        reason=job.reason,
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from console.aws import errors as aws_errors
 from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
 from console.htmx import render_page
+from console.safeguards.reauth import recent_auth_required
 
 from .. import changes
 from ..access import back_to_pool, from_pool_page, gateway_error_page, pool_page, section_saved
@@ -102,6 +103,8 @@ def _new_page(request: HttpRequest, editor: PoolEditor) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 def pool_edit(request: HttpRequest, pool_id: str) -> HttpResponse:
     """Edit every setting of the pool; saving shows the diff, and applies it only on confirm."""
     try:

@@ -13,6 +13,7 @@ from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PrincipalTagMap, describe_pool, get_principal_tags, set_principal_tags
 from console.htmx import render_page
+from console.safeguards.reauth import recent_auth_required
 
 from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
 from ..fields import ConsoleForm, ModelText
@@ -47,6 +48,8 @@ def _group(rows: list[dict[str, str]], bound: bool) -> RowGroup:
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 def pool_principal_tags(request: HttpRequest, pool_id: str) -> HttpResponse:
     """Choose inactive, the service's defaults, or custom tag → claim rows for one provider."""
     try:

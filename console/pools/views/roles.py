@@ -19,6 +19,7 @@ from console.aws import errors as aws_errors
 from console.aws import limits
 from console.aws.pools import Pool, PoolRoles, describe_pool, get_roles, set_roles
 from console.htmx import render_page
+from console.safeguards.reauth import recent_auth_required
 
 from .. import changes, sections
 from ..access import from_pool_page, gateway_error_page, pool_page, section_saved
@@ -66,6 +67,8 @@ FLOW = ReviewFlow(changes.roles_items, changes.roles_from_items, PoolRoles.from_
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("edit_pools")
 @pool_page
+# Changes who can get which AWS credentials: the password again (docs' re-authentication rule).
+@recent_auth_required
 def pool_roles(request: HttpRequest, pool_id: str) -> HttpResponse:
     """Edit both roles and every role mapping (with the rules editor); save after a review."""
     try:
