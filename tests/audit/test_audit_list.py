@@ -287,7 +287,8 @@ def test_the_details_show_the_request_the_diff_and_the_reason(as_admin):
 
     html = _page(as_admin, operation="UpdateIdentityPool")
 
-    details = html[html.index("<details>") : html.index("</details>")]
+    start = html.index("<details>")
+    details = html[start : html.index("</details>", start)]
     assert "&quot;IdentityPoolName&quot;: &quot;after-name&quot;" in details
     assert "***redacted***" in details
     assert "&quot;before-name&quot;" in details

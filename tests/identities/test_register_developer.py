@@ -68,7 +68,8 @@ def test_it_shows_the_identity_and_the_tokens_claims_and_hides_the_token_behind_
     assert JWT.fullmatch(token)
     # The token is on the page once, inside the closed <details> with its warning.
     assert html.count(token) == 1
-    reveal = html[html.index('<details class="reveal"') : html.index("</details>")]
+    start = html.index('<details class="reveal"')
+    reveal = html[start : html.index("</details>", start)]
     assert token in reveal and "Do not paste it into tickets" in reveal
     assert "no-store" in response["Cache-Control"]
     # Never stored or logged.
