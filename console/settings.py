@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "console.identities",
     "console.emulator",
     "console.localrun",
+    "console.inventory",
     "console.jobs",
 ]
 
