@@ -347,8 +347,8 @@ def finish_if_complete(job_id: int, *, now: datetime | None = None) -> str | Non
             final = Status.CANCELLED
         elif job.error:
             # Only a job whose done items stay done (deletes) failed partially; an export's
-            # file or a dry run's count is worth nothing unfinished.
-            partial = job.done and job.kind not in (Kind.EXPORT, Kind.PRUNE_DRY_RUN)
+            # file, a dry run's count or a sync's listing is worth nothing unfinished.
+            partial = job.done and job.kind not in (Kind.EXPORT, Kind.PRUNE_DRY_RUN, Kind.SYNC)
             final = Status.PARTIALLY_FAILED if partial else Status.FAILED
         elif job.failed == 0:
             final = Status.SUCCEEDED
