@@ -36,6 +36,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -43,6 +44,7 @@ from django.utils import timezone
 
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls, limiter
+from console.aws import pools as gateway_pools
 from console.inventory import store
 from console.inventory.models import PoolState
 
@@ -130,6 +132,34 @@ def start_sync(
             raise
         raise SyncRunning(running) from None
     return job
+
+
+def every_pool() -> list[str]:
+    """Every pool id of the regions the console shows (AWS_REGIONS), region by region."""
+    return [pool.pool_id for region in settings.AWS_REGIONS for pool in gateway_pools.all_pools(region)]
+
+
+def start_all(
+    *,
+    user: AbstractBaseUser | None,
+    disabled: bool = False,
+    reason: str = "",
+    schedule: Any = None,
+    send: broker.SendWalk | None = None,
+) -> list[tuple[str, Job, bool]]:
+    """A sync of every pool of AWS_REGIONS: (pool id, its job, started) for each, where a pool
+    whose sync was already running keeps it (started False)."""
+    results: list[tuple[str, Job, bool]] = []
+    for pool_id in every_pool():
+        try:
+            job = start_sync(
+                pool_id, user=user, disabled=disabled, reason=reason, schedule=schedule, send=send
+            )
+        except SyncRunning as running:
+            results.append((pool_id, running.job, False))
+        else:
+            results.append((pool_id, job, True))
+    return results
 
 
 # ---------------------------------------------------------------------------------------
