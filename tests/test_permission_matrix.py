@@ -89,6 +89,12 @@ def test_the_audit_pages_are_for_admins_only_and_read_only():
     assert [role for role, granted in ROLE_PERMISSIONS.items() if "view_audit" in granted] == ["admin"]
 
 
+def test_only_admins_start_an_inventory_sync():
+    # A sync lists a whole pool at the account's ListIdentities quota: run_jobs, held by admins only.
+    assert MATRIX["jobs:new_sync"] == {"POST": "run_jobs"}
+    assert [role for role, granted in ROLE_PERMISSIONS.items() if "run_jobs" in granted] == ["admin"]
+
+
 def test_view_decorators_agree_with_the_matrix():
     # A view may keep `permission_required` as a second lock; it must say what the table says.
     for pattern_name, callback in _callbacks():
