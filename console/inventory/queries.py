@@ -113,7 +113,7 @@ class PoolStats:
     total: int
     guests: int
     disabled: int | None
-    providers: dict[str, int]
+    providers: dict[str, int]  # the most linked first
     as_of: dt.datetime | None
     disabled_as_of: dt.datetime | None
     syncing_since: dt.datetime | None
@@ -133,7 +133,7 @@ def stats(pool_id: str) -> PoolStats:
         state.total,
         state.guests,
         state.disabled,
-        dict(state.providers),
+        dict(sorted(state.providers.items(), key=lambda item: (-item[1], item[0]))),
         state.as_of,
         state.disabled_as_of,
         state.syncing_since,

@@ -138,7 +138,10 @@ def record_page(
 
     One INSERT … ON CONFLICT statement for the identities; their provider rows are rewritten
     only for identities that are new, changed, or live again. Runs inside the caller's
-    transaction (the walk commits the page and its cursor together)."""
+    transaction (the walk commits the page and its cursor together). On PostgreSQL it makes that
+    transaction commit without waiting for the disk (synchronous_commit off, for this transaction
+    only): a database crash may lose the last pages and their cursor together, never one without
+    the other, and the resumed walk lists them again."""
     return _write(pool_id, list(identities), seen_at=seen_at, sync_started=sync_started, enabled=False)
 
 
@@ -169,8 +172,6 @@ def finish_sync(
     Cost: a few passes over the pool's index (seconds at 10M on PostgreSQL), once per sync."""
     finished = finished_at or _now()
     with transaction.atomic(savepoint=False):
-        state = _state(pool_id)
-        previous_as_of = state.as_of
         live = InventoryIdentity.objects.filter(pool_id=pool_id, gone_at__isnull=True)
         unlisted = live.filter(
             Q(listed_in_sync__isnull=True) | Q(listed_in_sync__lt=sync_started), last_seen__lt=sync_started
@@ -181,8 +182,18 @@ def finish_sync(
         )
         if disabled_checked:
             listed = live.filter(listed_in_sync=sync_started)
-            listed.filter(enabled_in_sync=sync_started).update(disabled=False)
-            listed.exclude(enabled_in_sync=sync_started).update(disabled=True)
+            # Only the rows whose flag changes are written (a 10M pool is mostly unchanged).
+            unset_or = Q(disabled__isnull=True)
+            listed.filter(unset_or | Q(disabled=True), enabled_in_sync=sync_started).update(disabled=False)
+            listed.filter(unset_or | Q(disabled=False)).exclude(enabled_in_sync=sync_started).update(
+                disabled=True
+            )
+        # The pool's state is locked only now, after the rows: every writer locks its rows, then
+        # the state (no deadlock), and a writer still waiting for the state applies its change
+        # on top of this recount, which did not see it.
+        state = _state(pool_id)
+        previous_as_of = state.as_of
+        if disabled_checked:
             state.disabled_as_of = finished
         counts = live.aggregate(
             total=Count("pk"),
