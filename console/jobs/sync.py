@@ -238,8 +238,6 @@ def _commit_page(
     def write() -> None:
         record = store.record_enabled_page if enabled_pass else store.record_page
         record(job.pool_id, page, seen_at=seen_at, sync_started=started)
-        if not enabled_pass and page:
-            Job.objects.filter(pk=job.pk).update(done=F("done") + len(page), total=F("total") + len(page))
         if finishing:
             finished = store.finish_sync(
                 job.pool_id, started, disabled_checked=bool(job.params.get("disabled")), job_id=job.pk
@@ -247,7 +245,11 @@ def _commit_page(
             cursor.update(marked_gone=finished.marked_gone, as_of=finished.as_of.isoformat())
             Job.objects.filter(pk=job.pk).update(cursor=cursor)
 
-    walk.commit_step(claim, cursor, write, done=finishing)
+    # The job's counters go with the position's own UPDATE: the identities the first pass listed.
+    counts = (
+        {} if enabled_pass or not page else {"done": F("done") + len(page), "total": F("total") + len(page)}
+    )
+    walk.commit_step(claim, cursor, write, done=finishing, counts=counts)
 
 
 def _stop(claim: walk.WalkClaim, exc: errors.CognitoError) -> str:
