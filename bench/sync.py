@@ -64,6 +64,27 @@ def _status_kb(field: str) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+_backend_pid: list[int] = []
+
+
+def _server_cpu_seconds() -> float | None:
+    """CPU time used so far by this process's PostgreSQL backend (None elsewhere): its pid is
+    asked once, then read from /proc, so that timing a page adds no query to it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    if not _backend_pid:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            _backend_pid.append(cursor.fetchone()[0])
+    try:
+        fields = Path(f"/proc/{_backend_pid[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server runs elsewhere
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def seed(identities: int, name: str) -> dict[str, Any]:
     """Seed a pool of the embedded service (in this process); its id and the time it took."""
     import django
@@ -92,20 +113,24 @@ def sync_to_the_end(pool_id: str) -> dict[str, Any]:
     limiter.reset()
     # The time of the sync's own work (the page's upsert and its cursor, in one commit), apart
     # from the ListIdentities call (boto3 and the embedded service in this process).
-    own = [0.0]
+    own = [0.0, 0.0, 0.0]  # elapsed, this process's CPU, the database backend's CPU
     commit_page = sync._commit_page
 
     def timed_commit(*args: Any, **kwargs: Any) -> None:
-        began = time.perf_counter()
+        began, cpu, server = time.perf_counter(), time.process_time(), _server_cpu_seconds()
         try:
             commit_page(*args, **kwargs)
         finally:
             own[0] += time.perf_counter() - began
+            own[1] += time.process_time() - cpu
+            after = _server_cpu_seconds()
+            own[2] += (after - server) if after is not None and server is not None else 0.0
 
     sync._commit_page = timed_commit
     user, _ = get_user_model().objects.get_or_create(username="bench-admin")
     user.groups.add(Group.objects.get(name="admin"))
     job = sync.start_sync(pool_id, user=user, reason="benchmark", send=lambda _job_id: None)
+    server_before, client_before = _server_cpu_seconds(), time.process_time()
     started = time.monotonic()
     samples = [(0, _status_kb("VmRSS"))]
     while True:
@@ -114,9 +139,15 @@ def sync_to_the_end(pool_id: str) -> dict[str, Any]:
         samples.append((job.done, _status_kb("VmRSS")))
         if not job.is_active:
             break
+    elapsed = time.monotonic() - started
+    server_after, client_cpu = _server_cpu_seconds(), time.process_time() - client_before
     return {
-        "seconds": time.monotonic() - started,
+        "seconds": elapsed,
+        "client_cpu": client_cpu,
+        "server_cpu": None if server_before is None or server_after is None else server_after - server_before,
         "commit_seconds": own[0],
+        "commit_client_cpu": own[1],
+        "commit_server_cpu": own[2],
         "status": job.status,
         "written": job.done,
         "pages": job.cursor.get("pages", 0),
@@ -231,6 +262,20 @@ def _report(
         f"{1000 * commits / pages:.1f} ms a page = {fast['written'] / commits if commits else 0:,.0f} identities/s "
         f"on its own (load average {os.getloadavg()[0]:.1f})"
     )
+    cpu = fast["client_cpu"] + (fast["server_cpu"] or 0.0)
+    if cpu:
+
+        def per_thousand(seconds: float) -> str:
+            return f"{1e6 * seconds / fast['written']:.0f} ms"
+
+        committing = fast["commit_client_cpu"] + fast["commit_server_cpu"]
+        report(
+            f"  CPU per 1,000 identities: {per_thousand(cpu)} ({per_thousand(fast['client_cpu'])} in this process, "
+            f"{per_thousand(fast['server_cpu'] or 0.0)} in the database's backend), of which the sync's own commits "
+            f"{per_thousand(committing)} and the listing {per_thousand(cpu - committing)}: "
+            f"{fast['written'] / cpu:,.0f} identities/s end to end, {fast['written'] / committing if committing else 0:,.0f}/s "
+            "for the commits alone, when the machine's other processes take none of its CPU"
+        )
     verdict = "PASS" if peak < PEAK_RSS_TARGET_MB and complete else "MISS"
     scale = (
         ""
