@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) demo_admin
+	$(MANAGE) demo_sync
 	mkdir -p .run
 	REDIS_URL="$$($(MANAGE) redis_url)" $(BIN)/honcho start
 

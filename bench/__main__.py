@@ -21,6 +21,7 @@ from bench import console as console_pages
 from bench import export as export_bench
 from bench import inventory as inventory_bench
 from bench import prune as prune_bench
+from bench import sync as sync_bench
 from bench.measure import Rate, median, rate, timed
 from bench.servers import ROOT, moto_server, our_server, trivial_server
 
@@ -48,10 +49,12 @@ class Plan:
     console_samples: int
     # Identities the inventory benchmark writes (bench/inventory.py).
     inventoried: int
+    # Identities of the pool the sync benchmark lists end to end (bench/sync.py; 1M: its --identities).
+    synced: int
 
 
-FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40, 1_000_000)
-QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000)
+FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40, 1_000_000, 200_000)
+QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000, 20_000)
 
 
 @dataclass
@@ -200,6 +203,8 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
     export_bench.measure(largest.pool_id, largest.size, database_url, workdir, report.line)
     # The inventory's writes as a sync makes them, on a throwaway PostgreSQL database.
     inventory_bench.run(f"sqlite:///{workdir / 'inventory.sqlite3'}", report.line, plan.inventoried)
+    # A sync end to end (listing and writing), quotas off, then at the default quotas.
+    sync_bench.run(report.line, plan.synced)
 
 
 # --- GetId -------------------------------------------------------------------------------

@@ -100,6 +100,12 @@ def test_downloads_need_the_permission_that_shows_developer_user_ids():
     ]
 
 
+def test_only_admins_start_an_inventory_sync():
+    # A sync lists a whole pool at the account's ListIdentities quota: run_jobs, held by admins only.
+    assert MATRIX["jobs:new_sync"] == {"POST": "run_jobs"}
+    assert [role for role, granted in ROLE_PERMISSIONS.items() if "run_jobs" in granted] == ["admin"]
+
+
 def test_view_decorators_agree_with_the_matrix():
     # A view may keep `permission_required` as a second lock; it must say what the table says.
     for pattern_name, callback in _callbacks():

@@ -96,6 +96,10 @@ MATRIX: dict[str, dict[str, str]] = {
     # user ids) is for the roles that see developer user ids, and each download is audited.
     "jobs:new_export": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:export_file": {"GET": "lookup_identities"},
+    # An inventory sync lists every identity of a pool at the account's ListIdentities quota:
+    # admins start one (the pool page's button, a POST); everyone sees the job, and its counts
+    # on the pool page.
+    "jobs:new_sync": {"POST": "run_jobs"},
     # Audit trail
     "audit:list": {"GET": "view_audit"},
     # POST: a CSRF-protected form, so another site cannot make an admin's browser export.

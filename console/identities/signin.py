@@ -23,7 +23,7 @@ from console.aws import identities as gateway
 from console.aws.errors import CognitoError, InvalidInput
 from console.aws.ids import region_of
 
-from . import tokens
+from . import inventory_writes, tokens
 
 UNAUTHENTICATED, PROVIDER, DEVELOPER = "unauthenticated", "provider", "developer"
 FLOWS = {
@@ -151,6 +151,9 @@ def run(plan: Plan) -> Run:
     except _Stop:
         pass
     _record(plan, result)
+    if result.identity_id and result.identity_id != plan.identity_id:
+        # The run created (or found) this identity: the inventory knows it without a sync.
+        inventory_writes.created(plan.pool_id, result.identity_id)
     return result
 
 

@@ -183,6 +183,26 @@ class ScheduleForm(forms.Form):
         return data
 
 
+class SyncScheduleForm(forms.Form):
+    """An inventory sync schedule: one pool (or every pool, left empty), the disabled pass, the time."""
+
+    pool_id = forms.CharField(
+        label="Identity pool id",
+        max_length=55,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    disabled = forms.BooleanField(
+        required=False, label="Also find disabled identities (lists each pool twice)"
+    )
+    time_of_day = ScheduleForm.base_fields["time_of_day"]
+    enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+    reason = ScheduleForm.base_fields["reason"]
+
+    def clean_pool_id(self) -> str:
+        return self.cleaned_data["pool_id"].strip()
+
+
 class ScheduleDeleteForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,

@@ -21,11 +21,12 @@ class Kind(models.TextChoices):
     PRUNE_DRY_RUN = "prune_dry_run", "Prune (dry run)"
     PRUNE = "prune", "Prune identities"
     EXPORT = "export", "Export identities"
+    SYNC = "sync", "Sync inventory"
 
 
 # Kinds whose items are found by walking the pool's ListIdentities pages (console/jobs/walk.py)
 # instead of being given when the job starts.
-WALK_KINDS = (Kind.PRUNE_DRY_RUN, Kind.PRUNE, Kind.EXPORT)
+WALK_KINDS = (Kind.PRUNE_DRY_RUN, Kind.PRUNE, Kind.EXPORT, Kind.SYNC)
 
 
 class WalkState(models.TextChoices):
@@ -101,6 +102,15 @@ class Job(models.Model):
             models.Index(fields=["pool_id", "-created_at"], name="job_pool_idx"),
             models.Index(fields=["status"], name="job_status_idx"),
             models.Index(fields=["walk_state"], name="job_walk_state_idx"),
+        ]
+        constraints = [
+            # Two syncs of one pool never run at once (console/jobs/sync.py): the second start
+            # fails here, whatever the timing.
+            models.UniqueConstraint(
+                fields=["pool_id"],
+                condition=models.Q(kind="sync", status__in=["queued", "running", "cancelling"]),
+                name="job_one_active_sync",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,17 +294,27 @@ class WalkMark(models.Model):
         return self.identity_id
 
 
-class PruneSchedule(models.Model):
-    """A saved prune run daily at a UTC time: each run a dry run, then a real run when its count
-    is at most `max_unconfirmed`; above it the run stops at its dry run and waits for an admin."""
+class ScheduleKind(models.TextChoices):
+    PRUNE = "prune", "Prune"
+    SYNC = "sync", "Sync inventory"
 
-    pool_id = models.CharField(max_length=64)
-    region = models.CharField(max_length=32)
+
+class PruneSchedule(models.Model):
+    """A job run daily at a UTC time (console/jobs/schedules.py), of one of two kinds:
+
+    - a prune: each run a dry run, then a real run when its count is at most `max_unconfirmed`;
+      above it the run stops at its dry run and waits for an admin;
+    - an inventory sync of one pool, or of every pool of AWS_REGIONS (`pool_id` empty)."""
+
+    kind = models.CharField(max_length=8, choices=ScheduleKind.choices, default=ScheduleKind.PRUNE)
+    # Empty for a sync of every pool (a prune always names its pool).
+    pool_id = models.CharField(max_length=64, blank=True)
+    region = models.CharField(max_length=32, blank=True)
     pool_name = models.CharField(max_length=128, blank=True)
-    # The prune's filter (console/jobs/prune.py Filters, as a dict).
+    # A prune's filter (console/jobs/prune.py Filters, as a dict); a sync's options ({"disabled"}).
     filters = models.JSONField(default=dict)
     time_of_day = models.TimeField(help_text="UTC")
-    max_unconfirmed = models.PositiveIntegerField()
+    max_unconfirmed = models.PositiveIntegerField(default=0)
     enabled = models.BooleanField(default=True)
     reason = models.TextField()
     created_by = models.ForeignKey(
@@ -313,4 +333,10 @@ class PruneSchedule(models.Model):
         indexes = [models.Index(fields=["enabled", "next_run_at"], name="schedule_due_idx")]
 
     def __str__(self) -> str:
-        return f"prune schedule {self.pk} ({self.pool_id} at {self.time_of_day:%H:%M} UTC)"
+        return (
+            f"{self.kind} schedule {self.pk} ({self.pool_id or 'every pool'} at {self.time_of_day:%H:%M} UTC)"
+        )
+
+    @property
+    def is_sync(self) -> bool:
+        return self.kind == ScheduleKind.SYNC

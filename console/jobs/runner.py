@@ -43,6 +43,8 @@ from django.utils import timezone
 from console.audit.record import audit_actor, record_console_action
 from console.aws import errors, jobs_calls
 from console.aws.ids import region_of
+from console.inventory import store as inventory
+from console.inventory.models import GoneHow
 
 from . import broker, retrying
 from .models import (
@@ -79,6 +81,8 @@ class Result:
     error_code: str = ""
     message: str = ""
     result: str = ""
+    # The identity a merge emptied (its logins moved to `result`): gone from the inventory.
+    merged_away: str = ""
 
 
 DONE = Result(Outcome.DONE)
@@ -295,6 +299,7 @@ def commit_chunk(claim: Claim, results: dict[int, Result], *, now: datetime | No
         if not won:
             return False
         _write_outcomes(claim, results, now)
+        _update_inventory(claim, results, now)
         counts = Counter(results[item.pk].outcome for item in claim.items)
         Job.objects.filter(pk=claim.job_id).update(
             done=F("done") + counts[Outcome.DONE],
@@ -324,6 +329,18 @@ def _write_outcomes(claim: Claim, results: dict[int, Result], now: datetime) -> 
     Item.objects.bulk_update(others, ["outcome", "error_code", "message", "result", "finished_at"])
 
 
+def _update_inventory(claim: Claim, results: dict[int, Result], now: datetime) -> None:
+    """Mark gone, in the chunk's commit, what it deleted or merged away (console/inventory)."""
+    if claim.kind == Kind.MERGE:
+        emptied = [result.merged_away for result in results.values() if result.merged_away]
+        if emptied:
+            inventory.mark_gone(emptied, how=GoneHow.MERGED, at=now, job_id=claim.job_id)
+        return
+    deleted = [item.target for item in claim.items if results[item.pk].outcome == Outcome.DONE]
+    if deleted:
+        inventory.mark_gone(deleted, how=GoneHow.DELETED, at=now, job_id=claim.job_id)
+
+
 def release_chunk(claim: Claim) -> bool:
     """Give the chunk back unfinished (its calls ran out of time), to be sent again."""
     return bool(
@@ -348,8 +365,8 @@ def finish_if_complete(job_id: int, *, now: datetime | None = None) -> str | Non
             final = Status.CANCELLED
         elif job.error:
             # Only a job whose done items stay done (deletes) failed partially; an export's
-            # file or a dry run's count is worth nothing unfinished.
-            partial = job.done and job.kind not in (Kind.EXPORT, Kind.PRUNE_DRY_RUN)
+            # file, a dry run's count or a sync's listing is worth nothing unfinished.
+            partial = job.done and job.kind not in (Kind.EXPORT, Kind.PRUNE_DRY_RUN, Kind.SYNC)
             final = Status.PARTIALLY_FAILED if partial else Status.FAILED
         elif job.failed == 0:
             final = Status.SUCCEEDED
@@ -440,6 +457,8 @@ def run_merge(attempt: Attempt) -> dict[int, Result]:
                 Outcome.DONE, message="Already merged (checked before retrying).", result=merged_into
             )
         }
+    # The identity the merge empties, for the inventory (one LookupDeveloperIdentity call).
+    emptied = _identity_of(attempt, claim.pool_id, item.target)
     try:
         identity = call_with_retries(
             attempt,
@@ -452,7 +471,17 @@ def run_merge(attempt: Attempt) -> dict[int, Result]:
         )
     except errors.CognitoError as exc:
         return {item.pk: failed(exc)}
-    return {item.pk: Result(Outcome.DONE, result=identity)}
+    return {
+        item.pk: Result(Outcome.DONE, result=identity, merged_away=emptied if emptied != identity else "")
+    }
+
+
+def _identity_of(attempt: Attempt, pool_id: str, user: str) -> str:
+    """The identity of a developer user ("" when unknown: the merge's own call says why)."""
+    try:
+        return call_with_retries(attempt, jobs_calls.developer_user_identity, pool_id, user) or ""
+    except errors.CognitoError:
+        return ""
 
 
 def _already_merged(attempt: Attempt, item: ClaimedItem) -> str:

@@ -1,9 +1,12 @@
-"""Scheduled prunes: a saved prune (pool and filter) that runs every day at a time (UTC).
+"""Schedules: a saved prune (pool and filter), or an inventory sync (one pool, or every pool of
+AWS_REGIONS), that runs every day at a time (UTC).
 
 Celery beat calls `tick` every JOB_SCHEDULE_SECONDS. A tick does two things:
 
-1. Every enabled schedule whose `next_run_at` has come starts a dry run (a normal prune dry
-   run, attributed to the schedule's owner, with actor `schedules:<id>` in the audit trail).
+1. Every enabled schedule whose `next_run_at` has come starts its run: a prune schedule a dry
+   run (a normal prune dry run), a sync schedule a sync of its pool or of every pool (a pool
+   whose sync is still running is not synced twice: the schedule says so), attributed to the
+   schedule's owner, with actor `schedules:<id>` in the audit trail.
    Its `next_run_at` moves to the next day's time by a conditional UPDATE first, so two beats
    (or a beat and a retried tick) never start the same run twice; a run missed while nothing
    was running is started once, not once per missed day.
@@ -32,10 +35,11 @@ from django.utils import timezone
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor, record_console_action
+from console.aws import errors, jobs_calls
 from console.aws.ids import region_of
 
-from . import prune
-from .models import Job, Kind, PruneSchedule, Status
+from . import prune, sync
+from .models import Job, Kind, PruneSchedule, ScheduleKind, Status
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +115,15 @@ def next_run_after(time_of_day: time, after: datetime) -> datetime:
 
 
 def _describe(schedule: PruneSchedule) -> dict[str, Any]:
+    if schedule.is_sync:
+        return {
+            "schedule": schedule.pk,
+            "kind": schedule.kind,
+            "pools": schedule.pool_id or "every pool",
+            "disabled": bool(schedule.filters.get("disabled")),
+            "time_utc": schedule.time_of_day.strftime("%H:%M"),
+            "enabled": schedule.enabled,
+        }
     return {
         "schedule": schedule.pk,
         "filters": schedule.filters,
@@ -159,6 +172,54 @@ def create(
     return schedule
 
 
+def create_sync(
+    pool_id: str,
+    *,
+    disabled: bool,
+    time_of_day: time,
+    reason: str,
+    user: AbstractBaseUser,
+    pool_name: str = "",
+    enabled: bool = True,
+    now: datetime | None = None,
+) -> PruneSchedule:
+    """Save a daily inventory sync of one pool, or of every pool (`pool_id` empty), with its audit event."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        schedule = PruneSchedule.objects.create(
+            kind=ScheduleKind.SYNC,
+            pool_id=pool_id,
+            region=jobs_calls.region_of(pool_id) if pool_id else "",
+            pool_name=pool_name,
+            filters={"disabled": disabled},
+            time_of_day=time_of_day,
+            max_unconfirmed=0,
+            enabled=enabled,
+            reason=reason,
+            created_by=user,
+            created_by_name=user.get_username(),
+            next_run_at=next_run_after(time_of_day, now),
+        )
+        record_console_action(
+            "schedule.create",
+            pool_id=pool_id,
+            region=schedule.region,
+            after=_describe(schedule),
+            reason=reason,
+        )
+    return schedule
+
+
+def describe(schedule: PruneSchedule) -> str:
+    """What a run of the schedule does, in words (the schedule list's "What" column)."""
+    if schedule.is_sync:
+        twice = (
+            ", with the disabled pass (each pool listed twice)" if schedule.filters.get("disabled") else ""
+        )
+        return f"Inventory sync{twice}"
+    return ScheduleFilter.from_dict(schedule.filters).describe()
+
+
 def update(
     schedule: PruneSchedule,
     filters: ScheduleFilter,
@@ -167,13 +228,15 @@ def update(
     max_unconfirmed: int,
     enabled: bool,
     reason: str,
+    options: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> PruneSchedule:
-    """Change a schedule (its next run follows the new time), with its audit event."""
+    """Change a schedule (its next run follows the new time), with its audit event. A sync
+    schedule's `options` ({"disabled": bool}) replace its filter."""
     now = now or timezone.now()
     with transaction.atomic():
         before = _describe(schedule)
-        schedule.filters = filters.to_dict()
+        schedule.filters = dict(options) if schedule.is_sync and options is not None else filters.to_dict()
         schedule.time_of_day = time_of_day
         schedule.max_unconfirmed = max_unconfirmed
         schedule.enabled = enabled
@@ -226,10 +289,11 @@ class Ticked:
     dry_runs: tuple[int, ...] = ()
     real_runs: tuple[int, ...] = ()
     awaiting: tuple[int, ...] = ()
+    syncs: tuple[int, ...] = ()
 
 
 def start_due(*, now: datetime | None = None) -> list[int]:
-    """Start a dry run for every due schedule; the dry runs' job ids."""
+    """Start the run of every due schedule; the jobs started (prune dry runs and syncs)."""
     now = now or timezone.now()
     started: list[int] = []
     due = PruneSchedule.objects.filter(enabled=True, next_run_at__lte=now).order_by("next_run_at", "pk")
@@ -243,7 +307,10 @@ def start_due(*, now: datetime | None = None) -> list[int]:
         problem = _owner_problem(schedule)
         PruneSchedule.objects.filter(pk=schedule.pk).update(last_problem=problem)
         if problem:
-            logger.warning("Prune schedule %s: %s", schedule.pk, problem)
+            logger.warning("Schedule %s: %s", schedule.pk, problem)
+            continue
+        if schedule.is_sync:
+            started += _start_syncs(schedule)
             continue
         with audit_actor(f"schedules:{schedule.pk}", user=schedule.created_by):
             job = prune.start_dry_run(
@@ -254,6 +321,42 @@ def start_due(*, now: datetime | None = None) -> list[int]:
                 schedule=schedule,
             )
         started.append(job.pk)
+    return started
+
+
+def _start_syncs(schedule: PruneSchedule) -> list[int]:
+    """A sync schedule's run: its pool's sync, or every pool's; a pool still syncing is named."""
+    reason = f"Scheduled sync {schedule.pk} ({schedule.time_of_day:%H:%M} UTC): {schedule.reason}"
+    disabled = bool(schedule.filters.get("disabled"))
+    still_running: list[str] = []
+    started: list[int] = []
+    with audit_actor(f"schedules:{schedule.pk}", user=schedule.created_by):
+        if schedule.pool_id:
+            try:
+                job = sync.start_sync(
+                    schedule.pool_id,
+                    user=schedule.created_by,
+                    disabled=disabled,
+                    reason=reason,
+                    schedule=schedule,
+                )
+                started.append(job.pk)
+            except sync.SyncRunning as running:
+                still_running.append(f"job {running.job.pk}")
+        else:
+            try:
+                results = sync.start_all(
+                    user=schedule.created_by, disabled=disabled, reason=reason, schedule=schedule
+                )
+            except errors.CognitoError as exc:
+                problem = f"Not started: listing the pools failed: {exc.code}: {exc.message}"
+                PruneSchedule.objects.filter(pk=schedule.pk).update(last_problem=problem)
+                return []
+            started += [job.pk for _, job, new in results if new]
+            still_running += [f"job {job.pk}" for _, job, new in results if not new]
+    if still_running:
+        problem = f"Not started again where a sync was still running ({', '.join(still_running)})."
+        PruneSchedule.objects.filter(pk=schedule.pk).update(last_problem=problem)
     return started
 
 
@@ -308,11 +411,15 @@ def decide_finished(*, now: datetime | None = None) -> tuple[list[int], list[int
 def tick(*, now: datetime | None = None) -> Ticked:
     """Beat's pass: start due dry runs, decide finished ones."""
     now = now or timezone.now()
-    dry_runs = start_due(now=now)
+    started = start_due(now=now)
+    syncs = set(Job.objects.filter(pk__in=started, kind=Kind.SYNC).values_list("pk", flat=True))
+    dry_runs = [pk for pk in started if pk not in syncs]
     real_runs, awaiting = decide_finished(now=now)
-    report = Ticked(tuple(dry_runs), tuple(real_runs), tuple(awaiting))
+    report = Ticked(
+        tuple(dry_runs), tuple(real_runs), tuple(awaiting), tuple(pk for pk in started if pk in syncs)
+    )
     if report != Ticked():
-        logger.info("Prune schedules: %s", report)
+        logger.info("Schedules: %s", report)
     return report
 
 

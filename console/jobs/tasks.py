@@ -17,8 +17,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-# prune and export register their walkers when imported.
-from . import broker, export, membership, prune, runner, schedules, walk  # noqa: F401
+# prune, export and sync register their walkers when imported.
+from . import broker, export, membership, prune, runner, schedules, sync, walk  # noqa: F401
 from . import reconcile as reconciler
 
 MAX_RETRIES = 5

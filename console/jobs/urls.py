@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import export, jobs, prune, schedules
+from .views import export, jobs, prune, schedules, sync
 
 app_name = "jobs"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:job_id>/prune", prune.prune_run, name="prune_run"),
     path("new/export", export.new_export, name="new_export"),
     path("<int:job_id>/export-file", export.export_file, name="export_file"),
+    path("new/sync", sync.new_sync, name="new_sync"),
 ]

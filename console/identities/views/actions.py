@@ -30,7 +30,7 @@ from console.errorpages import busy
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from .. import lookup
+from .. import inventory_writes, lookup
 from ..forms import MergeForm, ReasonForm, UnlinkLoginForm, merge_confirmation_text
 from ..links import identity_url, valid_cognito_id
 
@@ -240,6 +240,7 @@ def _merge(
     except CognitoError as exc:
         context["error"] = exc
         return _page(request, "identities/merge.html", target, **context)
+    inventory_writes.merged_away(plan.source_identity)
     return _done(request, target, f"Merged developer user “{plan.source}” into this identity.")
 
 
@@ -278,6 +279,7 @@ def delete(request: HttpRequest, identity_id: str) -> HttpResponse:
         if left:
             context["unprocessed"] = left
             return _page(request, "identities/delete.html", target, **context)
+        inventory_writes.deleted(target.identity_id)
         messages.success(request, f"Identity {target.identity_id} was deleted.")
         return redirect(reverse("identities:browser", args=[target.pool.pool_id]))
     return _page(request, "identities/delete.html", target, **context)

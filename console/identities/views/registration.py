@@ -21,7 +21,7 @@ from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
 from console.safeguards.reauth import recent_auth_required
 
-from .. import tokens
+from .. import inventory_writes, tokens
 from ..forms import DeveloperRegistrationForm
 from ..links import valid_cognito_id
 
@@ -64,4 +64,5 @@ def _register(pool: gateway.PoolFacts, data: dict[str, Any]) -> dict[str, Any]:
         )
     except CognitoError as exc:
         return {"error": exc}
+    inventory_writes.created(pool.pool_id, issued.identity_id)
     return {"issued": issued, "claims": tokens.readable_claims(issued.token), "registered_user": data["user"]}

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -115,6 +116,8 @@ def progress_context(job: Job, user: Any) -> dict[str, Any]:
         # (an export counts what it wrote: every identity it listed)
         "walk_listed": cursor.get("listed", cursor.get("written", 0)),
         "walk_pages": cursor.get("pages", 0),
+        # A sync's end: the time the inventory is as of.
+        "sync_as_of": parse_datetime(cursor["as_of"]) if cursor.get("as_of") else None,
         "refreshed_at": now,
     }
 

@@ -1,4 +1,5 @@
-"""Prune schedule pages: the list (everyone who sees jobs), new / edit / delete (admins, re-auth)."""
+"""Schedule pages (prunes and inventory syncs): the list (everyone who sees jobs), new / edit /
+delete (admins, re-auth). `?kind=sync` on the new page makes a sync schedule."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
 from .. import schedules
-from ..forms import ScheduleDeleteForm, ScheduleForm, ScheduleListForm
-from ..models import Job, PruneSchedule
+from ..forms import ScheduleDeleteForm, ScheduleForm, ScheduleListForm, SyncScheduleForm
+from ..models import Job, PruneSchedule, ScheduleKind
 from ..pool import find_pool
 
 PAGE_SIZE = 25
@@ -39,6 +40,13 @@ def _list_url() -> str:
 
 
 def _initial(schedule: PruneSchedule) -> dict[str, Any]:
+    if schedule.is_sync:
+        return {
+            "pool_id": schedule.pool_id,
+            "disabled": bool(schedule.filters.get("disabled")),
+            "time_of_day": schedule.time_of_day,
+            "enabled": schedule.enabled,
+        }
     return {
         "pool_id": schedule.pool_id,
         **schedules.ScheduleFilter.from_dict(schedule.filters).to_dict(),
@@ -62,7 +70,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "schedule": schedule,
-            "filter": schedules.ScheduleFilter.from_dict(schedule.filters).describe(),
+            "filter": schedules.describe(schedule),
             "recent": list(
                 Job.objects.filter(schedule=schedule).order_by("-created_at", "-id")[:RECENT_RUNS]
             ),
@@ -92,7 +100,9 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @permission_required("run_jobs")
 @recent_auth_required
 def schedule_new(request: HttpRequest) -> HttpResponse:
-    """Save a prune to run every day; the pool must exist."""
+    """Save a prune (or, with ?kind=sync, an inventory sync) to run every day; the pool must exist."""
+    if request.GET.get("kind") == ScheduleKind.SYNC or request.POST.get("kind") == ScheduleKind.SYNC:
+        return _new_sync_schedule(request)
     if request.method != "POST":
         initial = {"pool_id": request.GET.get("pool", "")[:55], "enabled": True, "unauthenticated": True}
         return render(request, "jobs/schedule_form.html", {"form": ScheduleForm(initial=initial)})
@@ -120,12 +130,73 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/schedule_form.html", {"form": form, "problem": problem})
 
 
+def _sync_form_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "jobs/schedule_form.html", {**context, "sync": True}, status=status)
+
+
+def _new_sync_schedule(request: HttpRequest) -> HttpResponse:
+    """A daily sync of one pool, or of every pool of AWS_REGIONS (pool left empty)."""
+    if request.method != "POST":
+        initial = {"pool_id": request.GET.get("pool", "")[:55], "enabled": True}
+        return _sync_form_page(request, {"form": SyncScheduleForm(initial=initial)})
+    form = SyncScheduleForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        pool = None
+        if data["pool_id"]:
+            pool, problem = find_pool(data["pool_id"])
+        if not problem:
+            schedule = schedules.create_sync(
+                pool.pool_id if pool else "",
+                disabled=data["disabled"],
+                time_of_day=data["time_of_day"],
+                reason=data["reason"],
+                user=request.user,
+                pool_name=pool.name if pool else "",
+                enabled=data["enabled"],
+            )
+            messages.success(
+                request,
+                f"Schedule {schedule.pk} saved: its first sync is {schedule.next_run_at:%Y-%m-%d %H:%M} UTC.",
+            )
+            return redirect(f"{_list_url()}?pool={schedule.pool_id}" if schedule.pool_id else _list_url())
+    return _sync_form_page(request, {"form": form, "problem": problem})
+
+
+def _edit_sync_schedule(request: HttpRequest, schedule: PruneSchedule) -> HttpResponse:
+    context: dict[str, Any] = {"schedule": schedule}
+    if request.method != "POST":
+        return _sync_form_page(request, {**context, "form": SyncScheduleForm(initial=_initial(schedule))})
+    # The pools of a schedule do not change: other pools are another schedule.
+    form = SyncScheduleForm({**request.POST.dict(), "pool_id": schedule.pool_id})
+    if not form.is_valid():
+        return _sync_form_page(request, {**context, "form": form})
+    data = form.cleaned_data
+    schedule.created_by = request.user
+    schedule.created_by_name = request.user.get_username()
+    schedules.update(
+        schedule,
+        schedules.ScheduleFilter(),
+        time_of_day=data["time_of_day"],
+        max_unconfirmed=0,
+        enabled=data["enabled"],
+        reason=data["reason"],
+        options={"disabled": data["disabled"]},
+    )
+    state = f"next sync {schedule.next_run_at:%Y-%m-%d %H:%M} UTC" if schedule.enabled else "disabled"
+    messages.success(request, f"Schedule {schedule.pk} saved ({state}).")
+    return redirect(f"{_list_url()}?pool={schedule.pool_id}" if schedule.pool_id else _list_url())
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 @recent_auth_required
 def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
     """Change a schedule's filter, time, limit or state; saving makes you its owner."""
     schedule = get_object_or_404(PruneSchedule, pk=schedule_id)
+    if schedule.is_sync:
+        return _edit_sync_schedule(request, schedule)
     context: dict[str, Any] = {"schedule": schedule}
     if request.method != "POST":
         context["form"] = ScheduleForm(initial=_initial(schedule))
@@ -166,6 +237,6 @@ def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
     context = {
         "schedule": schedule,
         "form": form,
-        "filter": schedules.ScheduleFilter.from_dict(schedule.filters).describe(),
+        "filter": schedules.describe(schedule),
     }
     return render(request, "jobs/schedule_delete.html", context)

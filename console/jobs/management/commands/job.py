@@ -4,11 +4,17 @@
     job merge  --pool POOL_ID --csv PATH --reason TEXT --user NAME        (prints the job id last)
     job export --pool POOL_ID --format csv|jsonl --user NAME [--developer-ids] [--reason TEXT]
                                                                           (prints the job id last)
+    job sync --pool POOL_ID --user NAME [--disabled] [--reason TEXT]      (prints the job id last)
+    job sync --all-pools --user NAME [--disabled] [--reason TEXT]  (one job id a line, one per pool)
     job show JOB_ID [--json]
     job wait JOB_ID [--timeout SECONDS]   exit 0: succeeded; 1: ended otherwise; 2: timed out
     job cancel JOB_ID --user NAME
     job prune --pool POOL_ID [--unauthenticated] [--disabled] [--modified-before DATE]
               [--created-before DATE] --reason TEXT --user NAME [--dry-run] [--timeout SECONDS]
+
+`job sync` starts an inventory sync (console/jobs/sync.py); a pool whose sync is already
+running is not synced twice: the command says so and names the running job (with --pool it
+exits 1; with --all-pools it prints that running job's id on the pool's line instead).
 
 The user the job is attributed to must exist and hold the run_jobs permission. Every error
 exits non-zero with a one-line reason on stderr.
@@ -41,7 +47,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor
-from console.jobs import export, intake, membership, prune, runner
+from console.aws import errors
+from console.jobs import export, intake, membership, prune, runner, sync
 from console.jobs.models import Job, Kind, Status
 from console.jobs.pool import find_pool
 from console.safeguards.forms import REASON_MAX_LENGTH
@@ -55,7 +62,10 @@ PROGRESS_EVERY_SECONDS = 5.0
 
 
 class Command(BaseCommand):
-    help = "Start, show, wait for and cancel bulk jobs (delete identities, merge developer users, export)."
+    help = (
+        "Start, show, wait for and cancel bulk jobs (delete identities, merge developer users, export, "
+        "prune, inventory sync)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -82,6 +92,7 @@ class Command(BaseCommand):
             starter.add_argument("--reason", required=True, help="why (kept in the audit trail)")
             starter.add_argument("--user", required=True, help="console user the job is attributed to")
         _add_export_parser(actions)
+        _add_sync_parser(actions)
         show = actions.add_parser("show", help="a job's status and counts")
         show.add_argument("job_id", type=int)
         show.add_argument("--json", action="store_true", help="one JSON object")
@@ -101,6 +112,8 @@ class Command(BaseCommand):
             self._start(action, options)
         elif action == "export":
             self._export(options)
+        elif action == "sync":
+            self._sync(options)
         elif action == "show":
             self._show(_job(options["job_id"]), as_json=options["json"])
         elif action == "wait":
@@ -214,6 +227,40 @@ class Command(BaseCommand):
         self.stdout.write(f"Started job {job.pk}: export of pool {job.pool_id} to {export.file_path(job)}.")
         self.stdout.write(str(job.pk))
 
+    def _sync(self, options: dict[str, Any]) -> None:
+        user = _runner_user(options["user"])
+        reason = (options["reason"] or "").strip()
+        if len(reason) > REASON_MAX_LENGTH:
+            raise CommandError(f"--reason has {len(reason)} characters; keep it under {REASON_MAX_LENGTH}.")
+        with audit_actor(user.get_username(), user=user):
+            if options["all_pools"]:
+                self._sync_all(user, options["disabled"], reason)
+                return
+            pool, problem = find_pool(options["pool"])
+            if pool is None:
+                raise CommandError(f"Nothing was started: {problem}")
+            try:
+                job = sync.start_sync(pool.pool_id, user=user, disabled=options["disabled"], reason=reason)
+            except sync.SyncRunning as running:
+                raise CommandError(
+                    f"Nothing was started: {running} Wait for it: job wait {running.job.pk}"
+                ) from None
+        passes = " (twice: with the disabled pass)" if options["disabled"] else ""
+        self.stdout.write(f"Started job {job.pk}: inventory sync of pool {job.pool_id}{passes}.")
+        self.stdout.write(str(job.pk))
+
+    def _sync_all(self, user: AbstractBaseUser, disabled: bool, reason: str) -> None:
+        try:
+            started = sync.start_all(user=user, disabled=disabled, reason=reason)
+        except errors.CognitoError as exc:
+            raise CommandError(f"Listing the pools failed: {exc.code}: {exc.message}") from None
+        for pool_id, job, new in started:
+            if not new:
+                self.stderr.write(
+                    f"Pool {pool_id}: a sync is already running (job {job.pk}); not started again."
+                )
+            self.stdout.write(str(job.pk))
+
     def _show(self, job: Job, *, as_json: bool) -> None:
         summary = _summary(job)
         if as_json:
@@ -323,6 +370,26 @@ def _add_export_parser(actions: Any) -> None:
     starter.add_argument("--user", required=True, help="console user the job is attributed to")
 
 
+def _add_sync_parser(actions: Any) -> None:
+    starter = actions.add_parser(
+        "sync",
+        help="list a pool's identities into the inventory",
+        description=(
+            "Start an inventory sync: a job that lists the pool (one ListIdentities call per 60 "
+            "identities, at the account's quota) into the inventory and marks gone what it no longer "
+            "lists. Prints the job id last; with --all-pools, one job id a line."
+        ),
+    )
+    which = starter.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pool", help="identity pool id")
+    which.add_argument("--all-pools", action="store_true", help="every pool of AWS_REGIONS, one job each")
+    starter.add_argument(
+        "--disabled", action="store_true", help="also find disabled identities (lists the pool twice)"
+    )
+    starter.add_argument("--reason", default="", help="why (kept in the audit trail; optional)")
+    starter.add_argument("--user", required=True, help="console user the job is attributed to")
+
+
 def _job(job_id: int) -> Job:
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
@@ -373,6 +440,20 @@ def _summary(job: Job) -> dict[str, Any]:
         "started_at": _when(job.started_at),
         "finished_at": _when(job.finished_at),
         **(_export_summary(job) if job.kind == Kind.EXPORT else {}),
+        **(_sync_summary(job) if job.kind == Kind.SYNC else {}),
+    }
+
+
+def _sync_summary(job: Job) -> dict[str, Any]:
+    """A sync's listing: identities listed, pages, identities it marked gone, and its error."""
+    cursor = job.cursor or {}
+    return {
+        "disabled_pass": bool(job.params.get("disabled")),
+        "listed": int(cursor.get("listed", 0)),
+        "pages": int(cursor.get("pages", 0)),
+        "marked_gone": cursor.get("marked_gone"),
+        "as_of": cursor.get("as_of"),
+        "error": job.error or None,
     }
 
 
