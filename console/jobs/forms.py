@@ -190,10 +190,13 @@ class SyncScheduleForm(forms.Form):
         label="Identity pool id",
         max_length=55,
         required=False,
+        help_text="REGION:UUID; leave empty for every pool of the console's regions.",
         widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
     )
     disabled = forms.BooleanField(
-        required=False, label="Also find disabled identities (lists each pool twice)"
+        required=False,
+        label="Also find disabled identities (lists each pool twice)",
+        help_text="Lists each pool a second time, with HideDisabled: it doubles the listing.",
     )
     time_of_day = ScheduleForm.base_fields["time_of_day"]
     enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
