@@ -53,14 +53,12 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "console:ratelimit"
 
-# KEYS[1]: the bucket (a hash: tokens, at). ARGV: rate per second, capacity, longest wait (s).
-# Returns the seconds to wait before calling (>= 0, token taken), or minus the wait that
-# would have been needed when it exceeds the longest wait (nothing taken). Numbers go back as
+# KEYS[1]: the bucket (a hash: tokens, at). Both scripts first bring it up to the server's clock
+# and end by spending one token. ARGV[1]: rate per second, ARGV[2]: capacity. Numbers go back as
 # strings: Redis would truncate a Lua number to an integer.
-_TAKE = """
+_REFILL = """
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
-local max_wait = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -74,6 +72,20 @@ if now > at then
   tokens = math.min(capacity, tokens + (now - at) * rate)
   at = now
 end
+"""
+_SPEND = """
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('PEXPIRE', KEYS[1], math.ceil(((capacity - tokens) / rate + 1) * 1000))
+"""
+
+# A page's turn. ARGV[3]: the longest wait (s). Returns the seconds to wait before calling
+# (>= 0, token taken), or minus the wait that would have been needed when it exceeds the longest
+# wait (nothing taken).
+_TAKE = (
+    _REFILL
+    + """
+local max_wait = tonumber(ARGV[3])
 local wait = 0
 if tokens < 1 then
   wait = (1 - tokens) / rate
@@ -81,39 +93,24 @@ end
 if wait > max_wait then
   return tostring(-wait)
 end
-tokens = tokens - 1
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
-redis.call('PEXPIRE', KEYS[1], math.ceil(((capacity - tokens) / rate + 1) * 1000))
-return tostring(wait)
 """
+    + _SPEND
+    + "return tostring(wait)\n"
+)
 
 # The same bucket, for a background caller: take a token only if one is free now. Returns "0"
 # (taken) or the seconds until the next token is due (> 0, nothing taken; the caller asks again
 # then, behind any page that reserved in the meantime).
-_TRY = """
-local rate = tonumber(ARGV[1])
-local capacity = tonumber(ARGV[2])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
-if tokens == nil or at == nil then
-  tokens = capacity
-  at = now
-end
-if now > at then
-  tokens = math.min(capacity, tokens + (now - at) * rate)
-  at = now
-end
+_TRY = (
+    _REFILL
+    + """
 if tokens < 1 then
   return tostring((1 - tokens) / rate)
 end
-tokens = tokens - 1
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
-redis.call('PEXPIRE', KEYS[1], math.ceil(((capacity - tokens) / rate + 1) * 1000))
-return "0"
 """
+    + _SPEND
+    + 'return "0"\n'
+)
 
 _lock = threading.Lock()
 _client: redis.Redis | None = None
