@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor, record_console_action
-from console.aws import errors, jobs_calls
+from console.aws import errors
 from console.aws.ids import region_of
 
 from . import prune, sync
@@ -147,29 +147,18 @@ def create(
     now: datetime | None = None,
 ) -> PruneSchedule:
     """Save a schedule (first run at the next `time_of_day`), with its audit event."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        schedule = PruneSchedule.objects.create(
-            pool_id=pool_id,
-            region=region_of(pool_id),
-            pool_name=pool_name,
-            filters=filters.to_dict(),
-            time_of_day=time_of_day,
-            max_unconfirmed=max_unconfirmed,
-            enabled=enabled,
-            reason=reason,
-            created_by=user,
-            created_by_name=user.get_username(),
-            next_run_at=next_run_after(time_of_day, now),
-        )
-        record_console_action(
-            "schedule.create",
-            pool_id=pool_id,
-            region=schedule.region,
-            after=_describe(schedule),
-            reason=reason,
-        )
-    return schedule
+    return _create(
+        ScheduleKind.PRUNE,
+        pool_id,
+        filters.to_dict(),
+        time_of_day=time_of_day,
+        max_unconfirmed=max_unconfirmed,
+        reason=reason,
+        user=user,
+        pool_name=pool_name,
+        enabled=enabled,
+        now=now,
+    )
 
 
 def create_sync(
@@ -184,16 +173,43 @@ def create_sync(
     now: datetime | None = None,
 ) -> PruneSchedule:
     """Save a daily inventory sync of one pool, or of every pool (`pool_id` empty), with its audit event."""
+    return _create(
+        ScheduleKind.SYNC,
+        pool_id,
+        {"disabled": disabled},
+        time_of_day=time_of_day,
+        max_unconfirmed=0,
+        reason=reason,
+        user=user,
+        pool_name=pool_name,
+        enabled=enabled,
+        now=now,
+    )
+
+
+def _create(
+    kind: str,
+    pool_id: str,
+    filters: dict[str, Any],
+    *,
+    time_of_day: time,
+    max_unconfirmed: int,
+    reason: str,
+    user: AbstractBaseUser,
+    pool_name: str,
+    enabled: bool,
+    now: datetime | None,
+) -> PruneSchedule:
     now = now or timezone.now()
     with transaction.atomic():
         schedule = PruneSchedule.objects.create(
-            kind=ScheduleKind.SYNC,
+            kind=kind,
             pool_id=pool_id,
-            region=jobs_calls.region_of(pool_id) if pool_id else "",
+            region=region_of(pool_id) if pool_id else "",
             pool_name=pool_name,
-            filters={"disabled": disabled},
+            filters=filters,
             time_of_day=time_of_day,
-            max_unconfirmed=0,
+            max_unconfirmed=max_unconfirmed,
             enabled=enabled,
             reason=reason,
             created_by=user,
