@@ -52,7 +52,22 @@ class _InputForm(forms.Form):
 
 
 class DeleteInputForm(_InputForm):
+    """The ids pasted or uploaded, or `matches`: the inventory browser's filter (its query
+    string, "all" for no filter) whose matches the intake expands into the id list."""
+
     upload_types = ("text/plain", "text/csv")
+
+    matches = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        matches = (self.data.get("matches") or "").strip()
+        if not matches:
+            return super().clean()
+        data = forms.Form.clean(self)
+        if (data.get("text") or "").strip() or data.get("file"):
+            raise ValidationError("Delete the matches or a list, not both.", code="both")
+        data["text"] = ""
+        return data
 
 
 class MergeInputForm(_InputForm):
