@@ -23,6 +23,7 @@ from console.aws.errors import CognitoError, NotAuthorized, NotFound
 from console.aws.fanout import Outcome, fan_out, first_success
 from console.aws.ids import is_cognito_id, region_of
 from console.aws.pools import all_pools
+from console.inventory import queries
 
 # A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
 _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
@@ -106,18 +107,24 @@ def search_developer_user(user: str, pools: Catalog, only_pool: str = "") -> Dev
 
 @dataclass(frozen=True)
 class IdFound:
-    """What a `REGION:GUID` is: kind "identity" (with its pool, if found) or "pool"."""
+    """What a `REGION:GUID` is: kind "identity" (with its pool, if found), "pool", or "gone":
+    an identity the service does not know any more that the inventory listed (`known` says
+    where, and when and how it went if the inventory knows)."""
 
     kind: str
     pool_id: str | None
+    known: queries.InventoriedIdentity | None = None
 
 
 def find_id(cognito_id: str) -> IdFound | None:
-    """An identity (and its pool) or a pool with this id; None when it is neither."""
+    """An identity (and its pool), an identity that is gone, or a pool with this id; None when
+    it is none of them. One DescribeIdentity, and no call per pool for an id the inventory knows."""
     try:
         gateway.describe_identity(cognito_id)
     except NotFound:
-        pass
+        known = queries.pool_of(cognito_id)
+        if known is not None:
+            return IdFound("gone", known.pool_id, known)
     else:
         return IdFound("identity", pool_of_identity(cognito_id))
     try:
@@ -130,9 +137,14 @@ def find_id(cognito_id: str) -> IdFound | None:
 def pool_of_identity(identity_id: str) -> str | None:
     """The pool an identity belongs to, or None if no pool of its region claims it.
 
-    DescribeIdentity does not say; LookupDeveloperIdentity by IdentityId answers only in the
-    identity's own pool, so the region's pools are asked, a few at a time.
+    DescribeIdentity does not say. The inventory does, for every identity a sync listed or the
+    console created (an identity never changes pool: DESIGN.md invariant 7), without a call.
+    For the others, LookupDeveloperIdentity by IdentityId answers only in the identity's own
+    pool, so the region's pools are asked, a few at a time.
     """
+    known = queries.pool_of(identity_id)
+    if known is not None:
+        return known.pool_id
     region = region_of(identity_id)
     try:
         summaries = all_pools(region)
