@@ -238,6 +238,7 @@ def check_batch(pool_id: str, entries: Sequence[Entry], clock: Clock, known: Kno
             found.refused.append([line, identity_id, verdict.refusal])
         elif verdict.missing:
             found.missing.append([line, identity_id])
+    found.refused.sort()  # in input order, whoever settled them
     return found
 
 

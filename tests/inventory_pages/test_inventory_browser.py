@@ -152,9 +152,13 @@ def test_a_date_that_is_not_a_date_is_left_out_and_said(as_viewer, pool_id, inve
     assert matches(html) == 10
 
 
-def test_viewers_browse_but_are_offered_no_delete_export_or_sync(as_viewer, pool_id, inventoried):
+@pytest.mark.parametrize("role", ["as_viewer", "as_support"])
+def test_viewers_and_support_browse_but_are_offered_no_delete_export_or_sync(
+    request, role, pool_id, inventoried
+):
     inventoried()
-    html = browse(as_viewer, pool_id)
+    html = browse(request.getfixturevalue(role), pool_id)
+    assert matches(html) == 10
     assert "Select all 10 matches" not in html
     assert "Export the" not in html
     assert "Sync now" not in html

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from console.aws import limiter
@@ -154,3 +156,31 @@ def test_matches_and_a_pasted_list_together_are_refused(as_admin, pool_id):
     response = as_admin.post(NEW, {"pool_id": pool_id, "matches": "all", "text": UNKNOWN, "review": "1"})
     assert "Delete the matches or a list, not both." in response.content.decode()
     assert not Draft.objects.exists()
+
+
+def test_the_job_command_checks_through_the_inventory_too(
+    tmp_path, cognito, pool_id, other_pool, admin, calls
+):
+    mine = guest_identities(cognito, pool_id, 2)
+    theirs = guest_identities(cognito, other_pool, 1)[0]
+    inventory_of(pool_id, mine)
+    inventory_of(other_pool, [theirs])
+    path = tmp_path / "ids.txt"
+    errors = StringIO()
+    calls.clear()
+
+    path.write_text("\n".join(mine) + "\n")
+    call_command(
+        "job", "delete", "--pool", pool_id, "--ids-file", str(path), "--reason", "OPS-1", "--user", admin.username,
+        stdout=StringIO(), stderr=errors,
+    )  # fmt: skip
+    assert "2 id(s) confirmed in the pool by the inventory" in errors.getvalue()
+    assert calls["LookupDeveloperIdentity"] == 0
+
+    path.write_text(theirs + "\n")
+    with pytest.raises(CommandError, match="belongs to another identity pool"):
+        call_command(
+            "job", "delete", "--pool", pool_id, "--ids-file", str(path), "--reason", "OPS-1", "--user", admin.username,
+            stdout=StringIO(), stderr=StringIO(),
+        )  # fmt: skip
+    assert calls["LookupDeveloperIdentity"] == 0
