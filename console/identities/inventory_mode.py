@@ -82,6 +82,16 @@ def _providers(stats: queries.PoolStats, chosen: str | None) -> list[str]:
     return sorted(names)
 
 
+def _unknowable(filters: queries.Filters, stats: queries.PoolStats) -> tuple[str, ...]:
+    """Why a filter cannot match yet, if it cannot (instead of a silent "0 matches")."""
+    if filters.disabled is not None and stats.disabled_as_of is None:
+        return (
+            "The inventory does not know which identities are disabled yet: that takes a sync "
+            "with the disabled option (it lists the pool twice).",
+        )
+    return ()
+
+
 def _selection_urls(pool_id: str, state: InventoryState) -> dict[str, str | None]:
     search = urlencode(state.search_query())
     delete = _optional_url("jobs:new_delete")
@@ -107,7 +117,7 @@ def inventory_context(pool_id: str, state: InventoryState, stats: queries.PoolSt
         "provider_value": state.search_query().get("provider", ""),
         "dates": {name: state.search_query().get(name, "") for name in querystring.DATE_FIELDS},
         "described": querystring.describe(filters),
-        "problems": state.parsed.problems,
+        "problems": (*state.parsed.problems, *_unknowable(filters, stats)),
         "live_url": "?source=live",
         **_selection_urls(pool_id, state),
     }

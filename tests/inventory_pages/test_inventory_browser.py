@@ -8,7 +8,9 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from tests.identities.conftest import identity_ids_shown, link, link_named
-from tests.inventory.helpers import FACEBOOK, GOOGLE
+from tests.inventory.helpers import FACEBOOK, GOOGLE, listed, sync
+
+from .conftest import SYNCED_AT
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +181,10 @@ def _has_url(name: str) -> bool:
     except NoReverseMatch:
         return False
     return True
+
+
+def test_the_disabled_filter_says_when_no_sync_has_checked_it(as_viewer, pool_id):
+    sync(pool_id, [listed(1)], at=SYNCED_AT)
+    html = browse(as_viewer, pool_id, disabled="yes")
+    assert matches(html) == 0
+    assert "does not know which identities are disabled yet" in html
