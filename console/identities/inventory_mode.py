@@ -97,7 +97,7 @@ def _selection_urls(pool_id: str, state: InventoryState) -> dict[str, str | None
     delete = _optional_url("jobs:new_delete")
     export = _optional_url("identities:export_matches", pool_id)
     return {
-        "delete_matches_url": f"{delete}?{urlencode({'pool': pool_id, 'matches': search or 'all'})}"
+        "delete_matches_url": f"{delete}?{urlencode({'pool': pool_id, 'inventory_filter': search or 'all'})}"
         if delete
         else None,
         "export_matches_url": f"{export}?{search}" if export else None,

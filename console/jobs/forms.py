@@ -52,15 +52,16 @@ class _InputForm(forms.Form):
 
 
 class DeleteInputForm(_InputForm):
-    """The ids pasted or uploaded, or `matches`: the inventory browser's filter (its query
+    """The ids pasted or uploaded, or `inventory_filter`: the inventory browser's filter (its query
     string, "all" for no filter) whose matches the intake expands into the id list."""
 
     upload_types = ("text/plain", "text/csv")
 
-    matches = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    # Not "matches": a form control of that name would hide the form element's matches() method.
+    inventory_filter = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        matches = (self.data.get("matches") or "").strip()
+        matches = (self.data.get("inventory_filter") or "").strip()
         if not matches:
             return super().clean()
         data = forms.Form.clean(self)

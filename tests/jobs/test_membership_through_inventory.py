@@ -121,11 +121,13 @@ def test_select_all_matches_sends_every_match_to_the_delete_review_past_sixty(as
     html = as_admin.get(f"{browser}?provider=guests").content.decode()
     delete_url = link_named(html, "Select all 75 matches and delete…")
     form = as_admin.get(delete_url).content.decode()
-    matches = parse_qs(urlsplit(delete_url).query)["matches"][0]
+    matches = parse_qs(urlsplit(delete_url).query)["inventory_filter"][0]
 
     assert "All 75 identities matching: guests (from the inventory as of 2026-04-01 08:31 UTC)" in form
-    assert 'name="matches" value="provider=guests"' in form
-    response = as_admin.post(NEW, {"pool_id": pool_id, "matches": matches, "text": "", "review": "1"})
+    assert 'name="inventory_filter" value="provider=guests"' in form
+    response = as_admin.post(
+        NEW, {"pool_id": pool_id, "inventory_filter": matches, "text": "", "review": "1"}
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     check_drafts()
     draft = Draft.objects.get()
@@ -141,7 +143,7 @@ def test_select_all_matches_sends_every_match_to_the_delete_review_past_sixty(as
 def test_all_matches_go_through_the_typed_confirmation_and_the_job_deletes_them(as_admin, cognito, pool_id):
     made = guest_identities(cognito, pool_id, 3)
     inventory_of(pool_id, made)
-    response = as_admin.post(NEW, {"pool_id": pool_id, "matches": "all", "text": "", "review": "1"})
+    response = as_admin.post(NEW, {"pool_id": pool_id, "inventory_filter": "all", "text": "", "review": "1"})
     check_drafts()
     started = as_admin.post(response.url, {"confirmation": "DELETE 3 IDENTITIES", "reason": REASON})
 
@@ -153,7 +155,9 @@ def test_all_matches_go_through_the_typed_confirmation_and_the_job_deletes_them(
 
 
 def test_matches_and_a_pasted_list_together_are_refused(as_admin, pool_id):
-    response = as_admin.post(NEW, {"pool_id": pool_id, "matches": "all", "text": UNKNOWN, "review": "1"})
+    response = as_admin.post(
+        NEW, {"pool_id": pool_id, "inventory_filter": "all", "text": UNKNOWN, "review": "1"}
+    )
     assert "Delete the matches or a list, not both." in response.content.decode()
     assert not Draft.objects.exists()
 

@@ -214,9 +214,9 @@ def _selection(request: HttpRequest) -> dict[str, str]:
     source = request.POST if request.method == "POST" else request.GET
     ids = source.getlist("identity_ids") + source.getlist("identity_id")
     initial = {"pool_id": source.get("pool_id") or source.get("pool") or "", "text": "\n".join(ids)}
-    if source.get("matches"):
+    if source.get("inventory_filter"):
         # The inventory browser's "select all N matches": its filter, expanded at the review.
-        initial["matches"] = source["matches"]
+        initial["inventory_filter"] = source["inventory_filter"]
     return initial
 
 
@@ -244,8 +244,8 @@ def _input_page(
     if request.method == "GET" or "review" not in request.POST:
         initial = _selection(request)
         context: dict[str, Any] = {"form": form_class(initial=initial)}
-        if initial.get("matches") and initial["pool_id"]:
-            context["matches_note"] = intake.describe_matches(initial["pool_id"], initial["matches"])
+        if initial.get("inventory_filter") and initial["pool_id"]:
+            context["matches_note"] = intake.describe_matches(initial["pool_id"], initial["inventory_filter"])
         return render(request, template, context)
     outcome = _review(request, form_class(request.POST, request.FILES), check)
     if isinstance(outcome, HttpResponse):
@@ -257,7 +257,7 @@ def _input_page(
 @permission_required("run_jobs")
 def new_delete(request: HttpRequest) -> HttpResponse:
     """Step 1 of a bulk delete: the pool and the identity ids (pasted, uploaded or selected)."""
-    matches = request.POST.get("matches", "") if request.method == "POST" else ""
+    matches = request.POST.get("inventory_filter", "") if request.method == "POST" else ""
     check = partial(intake.check_delete, matches=matches) if matches else intake.check_delete
     return _input_page(request, DeleteInputForm, check, "jobs/new_delete.html")
 
