@@ -55,6 +55,8 @@ MATRIX: dict[str, dict[str, str]] = {
     # pool's identities otherwise (merge, delete, registering developer users) is for admins.
     "identities:browser": {"GET": "view_console"},
     "identities:detail": {"GET": "view_console"},
+    # The inventory browser's matches as CSV: reading identities in bulk, like the export job.
+    "identities:export_matches": {"GET": "run_jobs"},
     "identities:lookup": {"GET": "lookup_identities"},
     "identities:unlink_developer_user": {"GET": "unlink_identities", "POST": "unlink_identities"},
     "identities:unlink_login": {"GET": "unlink_identities", "POST": "unlink_identities"},

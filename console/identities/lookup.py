@@ -24,6 +24,7 @@ from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
 from console.aws.fanout import Outcome, fan_out, first_success
 from console.aws.ids import is_cognito_id, region_of
 from console.aws.pools import PoolSummary, all_pools
+from console.inventory import queries
 
 # A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
 _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
@@ -117,18 +118,24 @@ def may_read_pools_again(user_id: int) -> bool:
 
 @dataclass(frozen=True)
 class IdFound:
-    """What a `REGION:GUID` is: kind "identity" (with its pool, if found) or "pool"."""
+    """What a `REGION:GUID` is: kind "identity" (with its pool, if found), "pool", or "gone":
+    an identity the service does not know any more that the inventory listed (`known` says
+    where, and when and how it went if the inventory knows)."""
 
     kind: str
     pool_id: str | None
+    known: queries.InventoriedIdentity | None = None
 
 
 def find_id(cognito_id: str) -> IdFound | None:
-    """An identity (and its pool) or a pool with this id; None when it is neither."""
+    """An identity (and its pool), an identity that is gone, or a pool with this id; None when
+    it is none of them. One DescribeIdentity, and no call per pool for an id the inventory knows."""
     try:
         gateway.describe_identity(cognito_id)
     except NotFound:
-        pass
+        known = queries.pool_of(cognito_id)
+        if known is not None:
+            return IdFound("gone", known.pool_id, known)
     else:
         return IdFound("identity", pool_of_identity(cognito_id).pool_id)
     try:
@@ -167,12 +174,16 @@ def remember_pool(identity_id: str, pool_id: str) -> None:
 
 
 def pool_of_identity(identity_id: str) -> PoolOfIdentity:
-    """The pool an identity belongs to: from the cache (Redis, shared by every process), else
-    by asking every pool of its region, which costs one LookupDeveloperIdentity per pool.
+    """The pool an identity belongs to: from the inventory, which knows it without a call for
+    every identity a sync listed or the console created (an identity never changes pool:
+    DESIGN.md invariant 7); else from the cache (Redis, shared by every process); else by
+    asking every pool of its region, which costs one LookupDeveloperIdentity per pool.
 
-    The one place pages ask "which pool": an answer from the inventory belongs here, in front
-    of the cache, which stays for the ids the inventory does not know.
+    The one place pages ask "which pool".
     """
+    known = queries.pool_of(identity_id)
+    if known is not None:
+        return PoolOfIdentity(known.pool_id)
     remembered = cache.get(_pool_key(identity_id))
     if isinstance(remembered, str):
         return PoolOfIdentity(remembered)

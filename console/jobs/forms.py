@@ -52,7 +52,23 @@ class _InputForm(forms.Form):
 
 
 class DeleteInputForm(_InputForm):
+    """The ids pasted or uploaded, or `inventory_filter`: the inventory browser's filter (its query
+    string, "all" for no filter) whose matches the intake expands into the id list."""
+
     upload_types = ("text/plain", "text/csv")
+
+    # Not "matches": a form control of that name would hide the form element's matches() method.
+    inventory_filter = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        matches = (self.data.get("inventory_filter") or "").strip()
+        if not matches:
+            return super().clean()
+        data = forms.Form.clean(self)
+        if (data.get("text") or "").strip() or data.get("file"):
+            raise ValidationError("Delete the matches or a list, not both.", code="both")
+        data["text"] = ""
+        return data
 
 
 class MergeInputForm(_InputForm):

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from console.aws import jobs_calls
+from console.inventory import queries, querystring
 
 from . import membership, parsing, runner
 from .models import CheckStatus, Draft, Job, Kind
@@ -46,10 +48,42 @@ class Checked:
         return {}
 
 
-def check_delete(pool_id: str, text: str) -> Checked:
+def check_delete(pool_id: str, text: str, matches: str = "") -> Checked:
+    """A delete's input: `text` (ids, one a line), or the inventory's `matches` of a filter."""
     pool, problem = find_pool(pool_id)
-    parsed = parsing.parse_identity_ids(text, pool.pool_id if pool else pool_id.strip())
+    pool_id = pool.pool_id if pool else pool_id.strip()
+    if matches:
+        text = "" if problem else matches_text(pool_id, matches)
+    parsed = parsing.parse_identity_ids(text, pool_id)
+    if matches:
+        parsed.notes.insert(0, describe_matches(pool_id, matches))
     return Checked(Kind.DELETE, pool, parsed, problem)
+
+
+def _matches_filter(matches: str) -> querystring.Parsed:
+    return querystring.parse(QueryDict("" if matches == "all" else matches))
+
+
+def matches_text(pool_id: str, matches: str) -> str:
+    """The ids of every identity of the pool the inventory has matching `matches` (the
+    browser's filter as a query string), one a line. Only a proposal: the membership check and
+    the job ask the live service (DESIGN.md invariant 7)."""
+    parsed = _matches_filter(matches)
+    return "\n".join(
+        identity.identity_id for identity in queries.iterate_matches(pool_id, parsed.filters, parsed.sort)
+    )
+
+
+def describe_matches(pool_id: str, matches: str) -> str:
+    """ "All 1,234 identities matching guests, created before 2026-03-01, from the inventory as of …" """
+    parsed = _matches_filter(matches)
+    count = queries.count_matches(pool_id, parsed.filters)
+    as_of = queries.stats(pool_id).as_of
+    when = as_of.strftime("%Y-%m-%d %H:%M UTC") if as_of else "never synced"
+    return (
+        f"All {count:,} identities matching: {querystring.describe(parsed.filters)} "
+        f"(from the inventory as of {when}). Each is checked against the live pool before anything is deleted."
+    )
 
 
 def check_merge(pool_id: str, text: str) -> Checked:

@@ -7,7 +7,11 @@ console/quotarates.py: 1,000 ids take about 200 s against AWS). So a page never 
 in its request: the draft is saved "checking", a Celery task works through its ids, and the
 confirmation page shows its progress until it ends.
 
-- Each id: LookupDeveloperIdentity(pool, id). The identity comes back: it passes.
+- First the inventory (console/inventory/): an id it last listed in this pool passes at once, an
+  id it listed in another pool is refused at once (an identity never changes pool, DESIGN.md
+  invariant 7). Ids it does not know, and ids it has marked gone (not proof that they are:
+  a gone mark may be older than a re-creation we never saw, or wrong), are asked the service:
+- Each id the inventory does not settle: LookupDeveloperIdentity(pool, id). The identity comes back: it passes.
   NotAuthorizedException: another pool's identity, refused. ResourceNotFoundException: then
   DescribeIdentity tells an id that does not exist (left out and reported: already deleted)
   from one that exists but was not found in the pool (refused: its pool is not confirmed).
@@ -44,14 +48,18 @@ from django.utils import timezone
 
 from console.aws import errors, jobs_calls
 from console.aws.fanout import fan_out
+from console.inventory import queries
 
 from . import broker, retrying
 from .models import DRAFT_LIFETIME, CheckStatus, Draft
 
 logger = logging.getLogger(__name__)
 
-# Ids checked between two commits: the page's progress moves by this much.
+# Ids asked of the service between two commits: the page's progress moves by at least this much.
 CHECK_BATCH = 20
+# Ids looked up in the inventory at a time: those it settles need no call, so a batch takes as
+# many of them as come before its CHECK_BATCH ids that must be asked.
+INVENTORY_WINDOW = 2000
 # The longest one call may queue in the limiter when the check has no time limit (the command).
 MAX_WAIT = 60.0
 # Refusals named one by one (by a page, by the command) before "and N more".
@@ -160,25 +168,66 @@ def judge(pool_id: str, identity_id: str, clock: Clock) -> Verdict:
     return Verdict(refusal=UNCONFIRMED.format(pool=pool_id))
 
 
+def inventory_verdict(pool_id: str, known: queries.InventoriedIdentity | None) -> Verdict | None:
+    """What the inventory settles of an id: None when the service must be asked (unknown, or gone)."""
+    if known is None or known.gone is not None:
+        return None
+    if known.pool_id == pool_id:
+        return PASSES
+    return Verdict(refusal=OTHER_POOL.format(pool=pool_id))
+
+
+Known = dict[str, queries.InventoriedIdentity]
+
+
+def next_batch(pool_id: str, entries: Sequence[Entry]) -> tuple[Sequence[Entry], Known]:
+    """The entries checked next, from the first: up to CHECK_BATCH the inventory does not settle,
+    with the ones it settles among them; and what the inventory knows of them."""
+    window = entries[:INVENTORY_WINDOW]
+    known = queries.pools_of(identity_id for _, identity_id in window)
+    asked = 0
+    for taken, (_, identity_id) in enumerate(window):
+        if inventory_verdict(pool_id, known.get(identity_id)) is None:
+            asked += 1
+            if asked > CHECK_BATCH:
+                return window[:taken], known
+    return window, known
+
+
 @dataclass
 class Found:
-    """What a check found: refused ids [[line, id, reason], ...] and missing ids [[line, id], ...]."""
+    """What a check found: refused ids [[line, id, reason], ...], missing ids [[line, id], ...],
+    and how many ids the inventory confirmed in the pool (no call made for them)."""
 
     refused: list[list[Any]] = field(default_factory=list)
     missing: list[list[Any]] = field(default_factory=list)
+    confirmed: int = 0
 
     def add(self, other: Found) -> None:
         self.refused += other.refused
         self.missing += other.missing
+        self.confirmed += other.confirmed
 
     def left_out(self) -> set[str]:
         return {entry[1] for entry in self.refused} | {entry[1] for entry in self.missing}
 
 
-def check_batch(pool_id: str, entries: Sequence[Entry], clock: Clock) -> Found:
-    """Judge every entry, LOOKUP_WORKERS at a time; CheckFailed on the first error in input order."""
-    outcomes = fan_out(lambda entry: judge(pool_id, entry[1], clock), entries)
+def check_batch(pool_id: str, entries: Sequence[Entry], clock: Clock, known: Known | None = None) -> Found:
+    """Judge every entry: through the inventory (`known`: what it has of them; looked up when not
+    given), else LOOKUP_WORKERS at a time; CheckFailed on the first error in input order."""
+    if known is None:
+        known = queries.pools_of(identity_id for _, identity_id in entries)
     found = Found()
+    asked: list[Entry] = []
+    for line, identity_id in entries:
+        verdict = inventory_verdict(pool_id, known.get(identity_id))
+        if verdict is None:
+            asked.append((line, identity_id))
+        elif verdict.passes:
+            found.confirmed += 1
+        else:
+            found.refused.append([line, identity_id, verdict.refusal])
+    outcomes = fan_out(lambda entry: judge(pool_id, entry[1], clock), asked)
     for outcome in outcomes:
         line, identity_id = outcome.item
         if outcome.error is not None:
@@ -189,6 +238,7 @@ def check_batch(pool_id: str, entries: Sequence[Entry], clock: Clock) -> Found:
             found.refused.append([line, identity_id, verdict.refusal])
         elif verdict.missing:
             found.missing.append([line, identity_id])
+    found.refused.sort()  # in input order, whoever settled them
     return found
 
 
@@ -208,9 +258,10 @@ def advance(draft: Draft, clock: Clock) -> bool:
     refused because the draft moved on without us (another task, a discard).
     """
     start = draft.checked
-    batch = [(line, target) for line, target, _ in draft.targets[start : start + CHECK_BATCH]]
+    rest = [(line, target) for line, target, _ in draft.targets[start : start + INVENTORY_WINDOW]]
+    batch, known = next_batch(draft.pool_id, rest)
     try:
-        found = check_batch(draft.pool_id, batch, clock)
+        found = check_batch(draft.pool_id, batch, clock, known)
     except CheckFailed as failure:
         _fail(draft, start, failure)
         return False
@@ -218,6 +269,7 @@ def advance(draft: Draft, clock: Clock) -> bool:
         "checked": start + len(batch),
         "refused": draft.refused + found.refused,
         "missing": draft.missing + found.missing,
+        "inventory_confirmed": draft.inventory_confirmed + found.confirmed,
         "check_moved_at": timezone.now(),
     }
     finished = changes["checked"] >= len(draft.targets)
@@ -317,10 +369,12 @@ def check_entries(pool_id: str, entries: Sequence[Entry], progress: Progress | N
     clock = Clock()
     found = Found()
     throttled = 0
-    for start in range(0, len(entries), CHECK_BATCH):
-        batch = entries[start : start + CHECK_BATCH]
-        found.add(check_batch(pool_id, batch, clock))
+    start = 0
+    while start < len(entries):
+        batch, known = next_batch(pool_id, entries[start : start + INVENTORY_WINDOW])
+        found.add(check_batch(pool_id, batch, clock, known))
+        start += len(batch)
         throttled += clock.take_throttled()
         if progress:
-            progress(start + len(batch), len(entries), throttled)
+            progress(start, len(entries), throttled)
     return found

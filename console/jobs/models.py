@@ -242,6 +242,8 @@ class Draft(models.Model):
     refused = models.JSONField(default=list, blank=True)
     # [[line, id], ...]: ids that do not exist (already deleted), left out of the targets.
     missing = models.JSONField(default=list, blank=True)
+    # Ids the inventory had in the pool: passed without a LookupDeveloperIdentity call.
+    inventory_confirmed = models.PositiveIntegerField(default=0)
     # TooManyRequestsException answers during the check: retried, never a refusal.
     check_throttled = models.PositiveIntegerField(default=0)
     # Why the check stopped (the service's code and message); the draft cannot be confirmed.

@@ -48,6 +48,7 @@ from django.utils import timezone
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls
 from console.aws.ids import region_of
+from console.inventory import queries
 
 from . import broker, retrying, runner, walk
 from .models import Chunk, Item, Job, Kind, Outcome, Status, WalkMark
@@ -86,6 +87,15 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not (self.unauthenticated or self.disabled or self.modified_before or self.created_before)
+
+    def inventory_filters(self) -> queries.Filters:
+        """The same conditions as the inventory's search filters (its dates are half-open too)."""
+        return queries.Filters(
+            guests=True if self.unauthenticated else None,
+            disabled=True if self.disabled else None,
+            modified_before=_midnight(self.modified_before) if self.modified_before else None,
+            created_before=_midnight(self.created_before) if self.created_before else None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -544,3 +554,33 @@ def real_run_of(dry_run: Job) -> Job | None:
 
 def ids_of(items: Iterable[Item]) -> list[str]:
     return [item.target for item in items]
+
+
+# ---------------------------------------------------------------------------------------
+# The estimate before a dry run
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """About how many identities a prune would match, from the inventory as of `as_of`; `count`
+    is None (and `why_none` says why) when the inventory cannot tell."""
+
+    count: int | None
+    as_of: dt.datetime | None
+    why_none: str = ""
+
+
+def estimate(pool_id: str, filters: Filters) -> Estimate:
+    """An instant count from the inventory (no Cognito call). Only an estimate: the dry run and
+    the real run list the live pool (DESIGN.md invariant 7)."""
+    stats = queries.stats(pool_id)
+    if stats.as_of is None:
+        return Estimate(None, None, "This pool has not been synced: the dry run is the first count.")
+    if filters.disabled and stats.disabled_as_of is None:
+        return Estimate(
+            None,
+            stats.as_of,
+            "The inventory does not know which identities are disabled (no sync with the disabled "
+            "option has completed): the dry run is the first count.",
+        )
+    return Estimate(queries.count_matches(pool_id, filters.inventory_filters()), stats.as_of)

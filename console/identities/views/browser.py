@@ -14,8 +14,9 @@ from console.accounts.roles import has_perm, permission_required
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
 from console.htmx import render_page
+from console.inventory import queries
 
-from .. import paging
+from .. import inventory_mode, paging
 from ..links import valid_cognito_id
 
 PAGE_SIZES = (10, 25, 60)
@@ -31,6 +32,8 @@ class BrowserState:
     token: str | None = None
     back: str | None = None
     select_page: bool = False
+    # "live" when the URL chose the live listing (a synced pool's default is the inventory).
+    source: str | None = None
 
     @classmethod
     def of(cls, query: Any) -> BrowserState:
@@ -41,12 +44,14 @@ class BrowserState:
             token=query.get("token") or None,
             back=query.get("back") or None,
             select_page=query.get("select") == "page",
+            source="live" if query.get("source") == "live" else None,
         )
 
     def url(self, **changes: Any) -> str:
         """This listing's URL (query string) with `changes`; defaults are left out."""
         state = replace(self, **changes)
         params = {
+            "source": state.source,
             "size": state.size if state.size != DEFAULT_PAGE_SIZE else None,
             "hide": "1" if state.hide else None,
             "token": state.token,
@@ -88,11 +93,48 @@ def _bulk_delete_url() -> str | None:
         return None
 
 
+def _sync_url(request: HttpRequest) -> str | None:
+    """Where "Sync now" posts (admins), when the sync job is part of this build."""
+    if not has_perm(request.user, "run_jobs"):
+        return None
+    try:
+        return reverse("jobs:new_sync")
+    except NoReverseMatch:
+        return None
+
+
+def _inventory_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats) -> HttpResponse:
+    """The inventory mode: filters, order, the number of matches, keyset pages (no Cognito call
+    but the pool's name in the heading)."""
+    state = inventory_mode.InventoryState.of(request.GET)
+    context: dict[str, Any] = {
+        "pool_id": pool_id,
+        "selectable": has_perm(request.user, "run_jobs"),
+        "sync_url": _sync_url(request),
+        "as_of_words": inventory_mode.as_of_words(stats.as_of),
+        **inventory_mode.inventory_context(pool_id, state, stats),
+    }
+    if not request.htmx:
+        try:
+            context["pool"] = gateway.pool_facts(pool_id)
+        except CognitoError:
+            pass  # only the heading misses the pool's name
+    return render_page(request, "identities/browser_inventory.html", context, partial="table")
+
+
 @require_safe
 @permission_required("view_console")
 def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
-    """A pool's identities, a page at a time; every page has its own URL."""
+    """A pool's identities: from the inventory once the pool was synced, else (or when the URL
+    says `source=live`) listed live a page at a time; every page has its own URL."""
     pool_id = valid_cognito_id(pool_id)
+    stats = queries.stats(pool_id)
+    if inventory_mode.source_of(request.GET, stats) == "inventory":
+        return _inventory_page(request, pool_id, stats)
+    return _live_page(request, pool_id, stats)
+
+
+def _live_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats) -> HttpResponse:
     state = BrowserState.of(request.GET)
     context: dict[str, Any] = {
         "pool_id": pool_id,
@@ -100,6 +142,7 @@ def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
         "page_sizes": PAGE_SIZES,
         "selectable": has_perm(request.user, "run_jobs"),
         "bulk_delete_url": _bulk_delete_url(),
+        "inventory_as_of": stats.as_of,
     }
     try:
         context.update(_browser_context(pool_id, state))

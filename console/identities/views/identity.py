@@ -16,6 +16,7 @@ from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
 from console.aws.ids import is_cognito_id, region_of
 from console.errorpages import busy
 from console.htmx import render_page
+from console.inventory import queries
 
 from .. import lookup
 from ..history import history
@@ -28,11 +29,15 @@ DEVELOPER_USERS_PAGE = 10
 def _identity_pool(
     request: HttpRequest, identity_id: str
 ) -> tuple[lookup.PoolOfIdentity, gateway.DeveloperUsersPage | None]:
-    """The identity's pool: the one the link named, if the service agrees, else found by asking.
+    """The identity's pool: the inventory's (no call: an identity never changes pool), else the
+    one the link named if the service agrees, else found by asking.
 
     Asking the named pool for the identity's developer users is the check; its answer is the
     first page of them, which the page then shows without asking again.
     """
+    known = queries.pool_of(identity_id)
+    if known is not None:
+        return lookup.PoolOfIdentity(known.pool_id), None
     named = request.GET.get("pool", "")
     if is_cognito_id(named) and region_of(named) == region_of(identity_id):
         try:
@@ -90,6 +95,8 @@ def _developer_users_context(
     identity_id: str,
     first: gateway.DeveloperUsersPage | None,
 ) -> dict[str, Any]:
+    if not pool.developer_provider:
+        return {}  # no developer users to ask for (the page says so)
     token = request.GET.get("users_token") or None
     try:
         users = (
@@ -125,7 +132,12 @@ def detail(request: HttpRequest, identity_id: str) -> HttpResponse:
         return busy(request, exc)
     except CognitoError as exc:
         # A deleted identity's history still says who deleted it, and why.
-        context = {"identity_id": identity_id, "error": exc, **_history_context(request, identity_id, None)}
+        context = {
+            "identity_id": identity_id,
+            "error": exc,
+            "gone": queries.pool_of(identity_id) if isinstance(exc, NotFound) else None,
+            **_history_context(request, identity_id, None),
+        }
         return render(
             request, "identities/detail.html", context, status=404 if isinstance(exc, NotFound) else 200
         )

@@ -25,6 +25,10 @@ def _find_id(request: HttpRequest, query: lookup.Query, context: dict[str, Any])
     if found is None:
         context["not_found"] = True
         return None
+    if found.kind == "gone":
+        # Not "not found": the inventory says where it was, and when and how it went.
+        context["gone"] = found.known
+        return None
     if found.kind == "identity":
         return go_to(request, identity_url(query.text, found.pool_id))
     return go_to(request, pool_page_url(query.text))

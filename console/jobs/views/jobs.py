@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -229,7 +230,11 @@ def _selection(request: HttpRequest) -> dict[str, str]:
     """Initial values from the identity browser's selection (a POST) or the query string."""
     source = request.POST if request.method == "POST" else request.GET
     ids = source.getlist("identity_ids") + source.getlist("identity_id")
-    return {"pool_id": source.get("pool_id") or source.get("pool") or "", "text": "\n".join(ids)}
+    initial = {"pool_id": source.get("pool_id") or source.get("pool") or "", "text": "\n".join(ids)}
+    if source.get("inventory_filter"):
+        # The inventory browser's "select all N matches": its filter, expanded at the review.
+        initial["inventory_filter"] = source["inventory_filter"]
+    return initial
 
 
 def _review(
@@ -254,7 +259,11 @@ def _input_page(
     # Only the form's own "Review" button submits it; any other POST (the identity browser's
     # selection) fills the form in, so a selection can never start a job by itself.
     if request.method == "GET" or "review" not in request.POST:
-        return render(request, template, {"form": form_class(initial=_selection(request))})
+        initial = _selection(request)
+        context: dict[str, Any] = {"form": form_class(initial=initial)}
+        if initial.get("inventory_filter") and initial["pool_id"]:
+            context["matches_note"] = intake.describe_matches(initial["pool_id"], initial["inventory_filter"])
+        return render(request, template, context)
     outcome = _review(request, form_class(request.POST, request.FILES), check)
     if isinstance(outcome, HttpResponse):
         return outcome
@@ -265,7 +274,9 @@ def _input_page(
 @permission_required("run_jobs")
 def new_delete(request: HttpRequest) -> HttpResponse:
     """Step 1 of a bulk delete: the pool and the identity ids (pasted, uploaded or selected)."""
-    return _input_page(request, DeleteInputForm, intake.check_delete, "jobs/new_delete.html")
+    matches = request.POST.get("inventory_filter", "") if request.method == "POST" else ""
+    check = partial(intake.check_delete, matches=matches) if matches else intake.check_delete
+    return _input_page(request, DeleteInputForm, check, "jobs/new_delete.html")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -323,6 +334,7 @@ def _check_context(draft: Draft) -> dict[str, Any]:
         "percent": round(100 * draft.checked / draft.count) if draft.is_checking and draft.count else 100,
         "eta": _time_left(left / rate) if left and rate > 0 else None,
         "lookup_rate": f"{rate:g}",
+        "asked_service": draft.checked - draft.inventory_confirmed,
         "refreshed_at": timezone.now(),
     }
     if draft.check_status == CheckStatus.FAILED:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.accounts.roles import has_perm, permission_required
+from console.htmx import render_page
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import password_entered_recently, recent_auth_required
 
@@ -25,24 +26,41 @@ from ..pool import find_pool
 from .jobs import progress_context
 
 
+def _filters(form: PruneForm) -> prune.Filters:
+    return prune.Filters(
+        unauthenticated=form.cleaned_data["unauthenticated"],
+        disabled=form.cleaned_data["disabled"],
+        modified_before=form.cleaned_data["modified_before"],
+        created_before=form.cleaned_data["created_before"],
+    )
+
+
+def _estimate_page(request: HttpRequest) -> HttpResponse:
+    """The form as posted, with the inventory's instant estimate (the "Estimate" button: the
+    whole page without JavaScript, with htmx only the estimate's part); nothing starts."""
+    form = PruneForm(request.POST)
+    context: dict[str, Any] = {"form": form, "estimating": True}
+    if form.is_valid():
+        context["estimate"] = prune.estimate(form.cleaned_data["pool_id"].strip(), _filters(form))
+    return render_page(request, "jobs/new_prune.html", context, partial="estimate")
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
 def new_prune(request: HttpRequest) -> HttpResponse:
-    """The pool and the filter; submitting starts the dry run (nothing is deleted yet)."""
+    """The pool and the filter, with an estimate from the inventory on request; submitting starts
+    the dry run (nothing is deleted yet)."""
     if request.method != "POST":
         initial = {"pool_id": request.GET.get("pool") or request.GET.get("pool_id") or ""}
         return render(request, "jobs/new_prune.html", {"form": PruneForm(initial=initial)})
+    if "estimate" in request.POST:
+        return _estimate_page(request)
     form = PruneForm(request.POST)
     problem = ""
     if form.is_valid():
         pool, problem = find_pool(form.cleaned_data["pool_id"])
         if pool is not None:
-            filters = prune.Filters(
-                unauthenticated=form.cleaned_data["unauthenticated"],
-                disabled=form.cleaned_data["disabled"],
-                modified_before=form.cleaned_data["modified_before"],
-                created_before=form.cleaned_data["created_before"],
-            )
+            filters = _filters(form)
             job = prune.start_dry_run(
                 pool.pool_id, filters, user=request.user, reason=form.cleaned_data["reason"].strip()
             )

@@ -145,7 +145,9 @@ class Command(BaseCommand):
         """Each id's pool, asked now: refusals stop everything; missing ids are left out, and said so."""
         total = len(checked.parsed.targets)
         pool_id = checked.pool.pool_id if checked.pool else ""
-        self.stderr.write(f"Checking that the {total} id(s) belong to pool {pool_id} (one call per id)…")
+        self.stderr.write(
+            f"Checking that the {total} id(s) belong to pool {pool_id} (the inventory first, then one call per id it does not know)…"
+        )
         last = time.monotonic()
 
         def progress(done: int, of: int, throttled: int) -> None:
@@ -161,6 +163,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Nothing was started: the check of the ids stopped. {failure.describe()} {failure.error.hint}"
             ) from None
+        if found.confirmed:
+            self.stderr.write(
+                f"{found.confirmed} id(s) confirmed in the pool by the inventory (no call needed)."
+            )
         if found.refused:
             refusals = [f"Line {line}: {identity} {reason}" for line, identity, reason in found.refused]
             shown = "; ".join(refusals[:SHOWN_PROBLEMS]) + ("; …" if len(refusals) > SHOWN_PROBLEMS else "")
