@@ -13,7 +13,6 @@ urlpatterns = [
     path("accounts/reauth/", safeguard_views.reauth, name="reauth"),
     # Single sign-on (console/sso/): /oidc/callback/ is the redirect URI the provider allows.
     path("oidc/", include("console.sso.urls")),
-    path("region/", account_views.set_region, name="set_region"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("audit/", include("console.audit.urls")),

@@ -99,7 +99,7 @@ def test_an_htmx_post_without_a_valid_token_is_explained_in_a_header(viewer):
     client = Client(enforce_csrf_checks=True)
     client.force_login(viewer)
 
-    response = client.post(reverse("set_region"), {"region": "us-east-1"}, HTTP_HX_REQUEST="true")
+    response = client.post(reverse("reauth"), {"password": "x"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 403
     assert response[MESSAGE_HEADER].startswith("This form has expired, so nothing was saved.")

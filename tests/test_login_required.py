@@ -30,7 +30,7 @@ def _assert_sent_to_login(response, url: str) -> None:
 
 def test_the_url_walk_finds_the_known_pages():
     names = {page.name for page in all_pages()}
-    assert {"login", "logout", "set_region", "healthz", "readyz", "pools:list"} <= names
+    assert {"login", "logout", "reauth", "healthz", "readyz", "pools:list"} <= names
 
 
 @pytest.mark.parametrize("page", PROTECTED, ids=lambda page: page.name)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from console.safeguards.reauth import PASSWORD_AT
 from tests.conftest import PASSWORD
 
 MANAGE = str(settings.BASE_DIR / "manage.py")
@@ -217,27 +218,28 @@ def strict_client(viewer):
 
 
 @pytest.mark.django_db
-def test_an_htmx_post_without_the_csrf_header_is_refused(strict_client, settings):
-    settings.AWS_REGIONS = ["us-east-1", "eu-west-1"]
+def test_an_htmx_post_without_the_csrf_header_is_refused(strict_client):
     strict_client.get(reverse("pools:list"))
+    entered_at = strict_client.session.get(PASSWORD_AT)
 
-    response = strict_client.post(reverse("set_region"), {"region": "eu-west-1"}, HTTP_HX_REQUEST="true")
+    response = strict_client.post(reverse("reauth"), {"password": PASSWORD}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 403
-    # The list remembered its region (us-east-1); the refused POST changed nothing.
-    assert strict_client.session.get("region") == "us-east-1"
+    # The refused POST changed nothing: the password was not taken as entered again.
+    assert strict_client.session.get(PASSWORD_AT) == entered_at
 
 
 @pytest.mark.django_db
 def test_an_htmx_post_with_the_pages_csrf_header_is_accepted(strict_client):
     token = _csrf_token_of(strict_client.get(reverse("pools:list")).content.decode())
+    entered_at = strict_client.session.get(PASSWORD_AT) or 0
 
     response = strict_client.post(
-        reverse("set_region"), {"region": "us-east-1"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token
+        reverse("reauth"), {"password": PASSWORD}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token
     )
 
     assert response.status_code == 302
-    assert strict_client.session["region"] == "us-east-1"
+    assert strict_client.session[PASSWORD_AT] > entered_at
 
 
 @pytest.mark.django_db
@@ -245,10 +247,12 @@ def test_a_post_with_a_token_from_another_session_is_refused(strict_client, clie
     client.force_login(support)
     foreign = _csrf_token_of(client.get(reverse("pools:list")).content.decode())
     strict_client.get(reverse("pools:list"))
+    entered_at = strict_client.session.get(PASSWORD_AT)
 
-    response = strict_client.post(reverse("set_region"), {"region": "us-east-1"}, HTTP_X_CSRFTOKEN=foreign)
+    response = strict_client.post(reverse("reauth"), {"password": PASSWORD}, HTTP_X_CSRFTOKEN=foreign)
 
     assert response.status_code == 403
+    assert strict_client.session.get(PASSWORD_AT) == entered_at
 
 
 @pytest.mark.django_db
@@ -264,14 +268,14 @@ def test_the_login_form_itself_needs_its_csrf_token(viewer):
 def test_a_form_post_with_too_many_fields_is_refused(as_viewer):
     fields = {f"field{number}": "x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
-    assert as_viewer.post(reverse("set_region"), fields).status_code == 400
+    assert as_viewer.post(reverse("reauth"), fields).status_code == 400
 
 
 @pytest.mark.django_db
 def test_a_form_post_over_one_mebibyte_is_refused(as_viewer):
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1024 * 1024
 
-    response = as_viewer.post(reverse("set_region"), {"region": "x" * (1024 * 1024 + 1)})
+    response = as_viewer.post(reverse("reauth"), {"password": "x" * (1024 * 1024 + 1)})
 
     assert response.status_code == 400
 

@@ -40,7 +40,6 @@ MATRIX: dict[str, dict[str, str]] = {
     "login": {"GET": PUBLIC, "POST": PUBLIC},
     "logout": {"POST": LOGIN},
     "reauth": {"GET": LOGIN, "POST": LOGIN},
-    "set_region": {"POST": LOGIN},
     # Single sign-on (console/sso/): to the provider and back; 404 when OIDC_ISSUER is unset.
     "oidc_authentication_init": {"GET": PUBLIC},
     "oidc_authentication_callback": {"GET": PUBLIC},

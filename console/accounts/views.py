@@ -15,8 +15,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.audit.actor import ANONYMOUS, Actor, client_ip
@@ -97,25 +95,6 @@ class LogoutView(auth_views.LogoutView):
         at_provider = end_session_url(request)  # read before the session ends
         response = super().post(request, *args, **kwargs)
         return redirect(at_provider) if at_provider else response
-
-
-@require_POST
-def set_region(request: HttpRequest) -> HttpResponse:
-    """Remember the region the console shows for this session."""
-    region = request.POST.get("region", "")
-    if region in settings.AWS_REGIONS:
-        request.session["region"] = region
-    else:
-        messages.error(
-            request, f"Unknown region {region!r}; choose one of {', '.join(settings.AWS_REGIONS)}."
-        )
-    target = request.POST.get("next") or "/"
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if not safe:
-        target = "/"
-    return redirect(target)
 
 
 def lockout_message(request: HttpRequest | None = None) -> str:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import QuerySet
 
-from .models import AuditEvent, Outcome
+from .models import AuditEvent, AuditEventIdentity, Outcome
 from .record import CONSOLE_ACTIONS, MUTATING_OPERATIONS
 
 PAGE_SIZE = 50
@@ -91,10 +91,16 @@ def filtered(
     With `older_than`, only the events older than that cursor; with `newer_than`, only those
     newer than it, oldest first (the ones nearest the cursor first).
     """
-    exact = {"user": "actor", "operation": "operation", "pool": "pool_id", "identity": "identity_id"}
+    exact = {"user": "actor", "operation": "operation", "pool": "pool_id"}
     events = AuditEvent.objects.filter(
         **{column: data[name] for name, column in exact.items() if data.get(name)}
     )
+    if data.get("identity"):
+        # Through the identity index, as the identity page's history reads it: it also holds
+        # every id a bulk DeleteIdentities named and both identities of a merge, which the
+        # event's own identity_id column does not.
+        named = AuditEventIdentity.objects.filter(identity_id=data["identity"]).values("event_id")
+        events = events.filter(id__in=named)
     if data.get("outcome"):
         events = events.filter(outcome=data["outcome"])
     start = _midnight(data["date_from"]) if data.get("date_from") else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from console.aws.identities import developer_token_limits
 from console.aws.ids import is_cognito_id
@@ -18,18 +19,57 @@ ARN_MIN_LENGTH, ARN_MAX_LENGTH = 20, 2048  # botocore's ARNString
 
 
 def _reason_field(required: bool = True) -> forms.CharField:
-    # The same field, limits and messages as the typed confirmation's reason.
+    # The same field, limits, hint and messages as the typed confirmation's reason.
     field = DestructiveConfirmForm.base_fields["reason"]
+    if not required:
+        return forms.CharField(
+            required=False,
+            label="Reason (optional, kept in the audit trail)",
+            max_length=field.max_length,
+            error_messages=field.error_messages,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
     return forms.CharField(
-        required=required,
+        label=field.label,
+        help_text=field.help_text,
         max_length=field.max_length,
         error_messages=field.error_messages,
-        widget=forms.Textarea,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-def _identity_id_field(required: bool = False) -> forms.CharField:
-    return forms.CharField(required=required, max_length=55, strip=True)
+# Ids, tokens and user names are typed or pasted exactly: no spelling checks, no autofill.
+_VERBATIM = {"spellcheck": "false", "autocomplete": "off"}
+
+
+def _identity_id_field(label: str = "", help_text: str = "", required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        required=required,
+        max_length=55,
+        strip=True,
+        label=label or None,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=_VERBATIM),
+    )
+
+
+class RadioChoices(forms.RadioSelect):
+    """Radio buttons, some of which may be shown but not chosen (`disabled_choices`)."""
+
+    disabled_choices: frozenset[str] = frozenset()
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled_choices:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class UnkeptTextarea(forms.Textarea):
+    """A textarea for a token: what was typed is never put back into the page."""
+
+    def format_value(self, value: Any) -> None:
+        return None
 
 
 def _clean_identity_id(value: str) -> str:
@@ -53,25 +93,38 @@ class UnlinkLoginForm(forms.Form):
     into the page (the view is marked sensitive, the audit trail redacts every Logins value).
     """
 
-    proof_provider = forms.ChoiceField(label="Provider of the token")
-    proof_token = forms.CharField(
-        label="The user's current token from that provider", strip=True, max_length=50000
+    remove = forms.MultipleChoiceField(
+        label="Logins to unlink (LoginsToRemove)", widget=forms.CheckboxSelectMultiple
     )
-    remove = forms.MultipleChoiceField(label="Logins to unlink", widget=forms.CheckboxSelectMultiple)
+    proof_provider = forms.ChoiceField(label="Provider of the user's token (Logins key)")
+    proof_token = forms.CharField(
+        label="The user's current token from that provider (Logins value)",
+        help_text="Never kept: paste it again if the form comes back.",
+        strip=True,
+        max_length=50000,
+        widget=UnkeptTextarea(attrs={"rows": 3, **_VERBATIM}),
+    )
     reason = _reason_field()
 
-    def __init__(self, *args: Any, linked: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, linked: tuple[str, ...], removable: tuple[str, ...] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(provider, provider) for provider in linked]
         self.fields["proof_provider"].choices = choices
         self.fields["remove"].choices = choices
+        if removable is not None:
+            # Only these are offered (the developer login is unlinked on its own page).
+            self.fields["remove"].widget.choices = [(name, name) for name in removable]
 
 
 class MergeForm(forms.Form):
     """MergeDeveloperIdentities for one pair: which developer user moves into this identity."""
 
-    source = forms.CharField(label="Developer user to merge into this identity (SourceUserIdentifier)")
-    into = forms.ChoiceField(label="Developer user of this identity it joins (DestinationUserIdentifier)")
+    source = forms.CharField(
+        label="Developer user to merge in (SourceUserIdentifier)", widget=forms.TextInput(attrs=_VERBATIM)
+    )
+    into = forms.ChoiceField(label="It joins this identity's developer user (DestinationUserIdentifier)")
 
     def __init__(self, *args: Any, destinations: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,16 +146,36 @@ def merge_confirmation_text(source: str) -> str:
 class DeveloperRegistrationForm(forms.Form):
     """GetOpenIdTokenForDeveloperIdentity's inputs, checked against botocore's limits."""
 
-    user = forms.CharField(label="Developer user identifier")
-    identity_id = _identity_id_field()
-    principal_tags = forms.CharField(required=False, widget=forms.Textarea)
-    token_duration = forms.CharField(required=False, max_length=12)
+    user = forms.CharField(label="Developer user identifier", widget=forms.TextInput(attrs=_VERBATIM))
+    identity_id = _identity_id_field(
+        "Existing identity to link it to (IdentityId, optional)",
+        "Leave empty to find the user's identity, or create one.",
+    )
+    principal_tags = forms.CharField(
+        required=False,
+        label="Principal tags (PrincipalTags, optional)",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    token_duration = forms.CharField(
+        required=False,
+        max_length=12,
+        label="Token lifetime in seconds (TokenDuration, optional)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     reason = _reason_field(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limits = developer_token_limits()
-        self.fields["user"].max_length = self.limits.user_max_length
+        self.limits = limits = developer_token_limits()
+        self.fields["user"].max_length = limits.user_max_length
+        self.fields["user"].widget.attrs["maxlength"] = str(limits.user_max_length)
+        self.fields["principal_tags"].help_text = format_html(
+            "One <code>key=value</code> per line; at most {} tags.", limits.tags_max
+        )
+        self.fields["token_duration"].help_text = (
+            f"From {limits.token_duration_min} to {limits.token_duration_max} seconds; "
+            "empty: Cognito's default (15 minutes)."
+        )
 
     def clean_identity_id(self) -> str:
         return _clean_identity_id(self.cleaned_data["identity_id"])
@@ -147,16 +220,62 @@ class DeveloperRegistrationForm(forms.Form):
 class SignInTestForm(forms.Form):
     """What to test: a flow and the login it needs (the provider token is never kept)."""
 
-    flow = forms.ChoiceField(choices=list(FLOWS.items()), widget=forms.RadioSelect, initial="unauthenticated")
-    provider = forms.CharField(required=False, max_length=128)
-    provider_token = forms.CharField(required=False, max_length=50000)
-    developer_user = forms.CharField(required=False)
-    identity_id = _identity_id_field()
-    custom_role_arn = forms.CharField(required=False, max_length=ARN_MAX_LENGTH)
+    flow = forms.ChoiceField(
+        label="Who signs in",
+        choices=list(FLOWS.items()),
+        widget=RadioChoices,
+        initial="unauthenticated",
+        help_text=(
+            "The developer user flow is for admins only (the permission that registers developer "
+            "users): it calls GetOpenIdTokenForDeveloperIdentity, which registers a developer user "
+            "the pool does not know and, with an identity id, links it to that identity; so it asks "
+            "for your password again when you typed it more than a few minutes ago, as registering does."
+        ),
+    )
+    provider = forms.CharField(
+        required=False,
+        max_length=128,
+        label="Provider (the Logins key), for a provider login",
+        widget=forms.TextInput(attrs={"list": "pool-providers", "spellcheck": "false"}),
+    )
+    provider_token = forms.CharField(
+        required=False,
+        max_length=50000,
+        label="The user's token from that provider",
+        help_text=(
+            "An ID token (Google, Apple, user pools, OIDC), an access token (Facebook, Amazon) or a "
+            "base64 SAML response. Used for this run only, never kept or shown."
+        ),
+        widget=UnkeptTextarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    developer_user = forms.CharField(required=False, widget=forms.TextInput(attrs={"spellcheck": "false"}))
+    identity_id = _identity_id_field(
+        "Identity id the app has cached (optional)",
+        "Given, the test starts from it instead of calling GetId: this reproduces an app stuck on an old identity.",
+    )
+    custom_role_arn = forms.CharField(
+        required=False,
+        max_length=ARN_MAX_LENGTH,
+        label="Role to ask for (CustomRoleArn, optional)",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, developer_provider: str = "", developer_allowed: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["developer_user"].max_length = developer_token_limits().user_max_length
+        if not developer_allowed:
+            # Support: shown, but not theirs to run (refused too if posted: the view says why).
+            self.fields["flow"].widget.disabled_choices = frozenset({DEVELOPER})
+            self.fields["flow"].help_text += " Support tests guests and provider logins."
+        label = "Developer user identifier, for a developer user"
+        self.fields["developer_user"].label = (
+            f"{label} ({developer_provider})" if developer_provider else label
+        )
+        if not developer_provider:
+            # No developer provider: that flow cannot run here (refused too if posted).
+            self.fields["flow"].widget.disabled_choices = frozenset({DEVELOPER})
 
     def clean_identity_id(self) -> str:
         return _clean_identity_id(self.cleaned_data["identity_id"])

@@ -64,7 +64,6 @@ FORMATS = {
     "csv": Format("csv", "CSV (one row per identity, with a header row)", "csv", "text/csv; charset=utf-8"),
     "jsonl": Format("jsonl", "JSON Lines (one JSON object per line)", "jsonl", "application/x-ndjson"),
 }
-FORMAT_CHOICES = [(each.name, each.label) for each in FORMATS.values()]
 
 # CSV columns; JSON Lines objects have the same keys, with lists as lists.
 COLUMNS = ("identity_id", "login_providers", "creation_date", "last_modified_date")

@@ -13,6 +13,8 @@ from console.safeguards.uploads import validate_upload
 
 from .models import Kind, Status
 
+POOL_ID_HINT = "REGION:UUID, e.g. us-east-1:0a1b2c3d-…"
+
 
 def pool_id_field(help_text: str = "") -> forms.CharField:
     """The identity pool id every job form starts with."""
@@ -29,10 +31,24 @@ class _InputForm(forms.Form):
     """A pool id, and the input either pasted or uploaded; `cleaned_data["text"]` is the input."""
 
     upload_types: tuple[str, ...] = ("text/csv",)
+    # What goes in the text box and the file, by kind of job.
+    text_label = ""
+    text_hint = ""
+    file_hint = ""
 
-    pool_id = pool_id_field()
-    text = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 60}))
-    file = forms.FileField(required=False)
+    pool_id = pool_id_field(help_text=POOL_ID_HINT)
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 70, "spellcheck": "false"}),
+    )
+    file = forms.FileField(required=False, label="… or upload a file")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = self.text_label
+        self.fields["text"].help_text = self.text_hint
+        self.fields["file"].help_text = self.file_hint
 
     def clean_file(self) -> str:
         upload = self.cleaned_data.get("file")
@@ -56,6 +72,15 @@ class DeleteInputForm(_InputForm):
     string, "all" for no filter) whose matches the intake expands into the id list."""
 
     upload_types = ("text/plain", "text/csv")
+    text_label = "Identity ids, one per line"
+    text_hint = (
+        "Lines that are not identity ids of the pool's region are reported by line number; duplicates "
+        "are dropped; ids of another pool are refused after the check. A CSV's first column is read."
+    )
+    file_hint = (
+        "A .txt file with one id per line, or a .csv file whose first column holds the ids "
+        "(a header line is skipped)."
+    )
 
     # Not "matches": a form control of that name would hide the form element's matches() method.
     inventory_filter = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
@@ -73,6 +98,12 @@ class DeleteInputForm(_InputForm):
 
 class MergeInputForm(_InputForm):
     upload_types = ("text/csv",)
+    text_label = "Rows: source_user_identifier,destination_user_identifier"
+    text_hint = (
+        "One pair per line, comma-separated (a header line with these two names is skipped). A user "
+        "may appear once as a source and never both as a source and a destination."
+    )
+    file_hint = "A .csv file with the same two columns."
 
 
 class JobFilterForm(forms.Form):
@@ -91,20 +122,28 @@ class JobFilterForm(forms.Form):
 class PruneForm(forms.Form):
     """A prune's pool and filter (all checked conditions must hold; at least one), and why."""
 
-    pool_id = pool_id_field()
+    pool_id = pool_id_field(help_text=POOL_ID_HINT)
     unauthenticated = forms.BooleanField(required=False, label="Unauthenticated: no linked logins (guests)")
-    disabled = forms.BooleanField(required=False, label="Disabled (left without logins, e.g. by a merge)")
+    disabled = forms.BooleanField(
+        required=False,
+        label="Disabled (left without logins, e.g. by a merge)",
+        help_text="Disabled identities are told apart by listing the pool twice: with HideDisabled, then without.",
+    )
     modified_before = forms.DateField(
         required=False,
         label="Last modified before (UTC date)",
+        help_text="Compared with 00:00 UTC of that day; leave empty for no condition.",
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     created_before = forms.DateField(
         required=False,
         label="Created before (UTC date)",
+        help_text="Compared with 00:00 UTC of that day; leave empty for no condition.",
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
         required=False,
@@ -141,7 +180,7 @@ class PruneForm(forms.Form):
 class ScheduleForm(forms.Form):
     """A prune schedule: the pool, the filter (ages in days), the time, the unconfirmed limit."""
 
-    pool_id = pool_id_field(help_text="REGION:UUID, e.g. us-east-1:0a1b2c3d-…")
+    pool_id = pool_id_field(help_text=POOL_ID_HINT)
     unauthenticated = forms.BooleanField(required=False, label="Unauthenticated (no linked logins)")
     disabled = forms.BooleanField(
         required=False,

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_variables
 
 REASON_MAX_LENGTH = 500
@@ -17,12 +18,14 @@ class ReauthForm(forms.Form):
     """The signed-in user's password, checked by the authentication backends (so axes counts failures)."""
 
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
+        self.fields["password"].label = f"Password for {request.user.get_username()}"
 
     @sensitive_variables("password")
     def clean_password(self) -> str:
@@ -43,9 +46,13 @@ class DestructiveConfirmForm(forms.Form):
     confirmation = forms.CharField(
         max_length=300,
         error_messages={"required": "Type the confirmation text to go on."},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "autofocus": True}
+        ),
     )
     reason = forms.CharField(
+        label="Reason",
+        help_text="A ticket id or a sentence. It is stored in the audit trail with this change.",
         max_length=REASON_MAX_LENGTH,
         error_messages={
             "required": "Say why: a ticket id or a sentence. It is kept in the audit trail.",
@@ -59,6 +66,10 @@ class DestructiveConfirmForm(forms.Form):
         if not expected_text.strip():
             raise ValueError("expected_text must not be empty")
         self.expected_text = expected_text
+        # The text to type, set apart in the label (escaped: it may be a pool's name).
+        self.fields["confirmation"].label = format_html(
+            'Type <code class="expected">{}</code> to confirm', expected_text
+        )
 
     def clean_confirmation(self) -> str:
         # The field already dropped spaces around the text (a sloppy paste); case and inner

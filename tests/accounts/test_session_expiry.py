@@ -36,8 +36,8 @@ def test_an_htmx_get_after_the_session_ended_redirects_the_page_to_login_for_tha
 
 def test_an_htmx_post_after_the_session_ended_is_not_replayed_and_says_so(client):
     response = client.post(
-        reverse("set_region"),
-        {"region": "us-east-1"},
+        reverse("reauth"),
+        {"password": "x"},
         HTTP_HX_REQUEST="true",
         HTTP_HX_CURRENT_URL="http://testserver/audit/",
     )
@@ -51,7 +51,7 @@ def test_an_htmx_post_after_the_session_ended_is_not_replayed_and_says_so(client
 
 def test_a_plain_form_post_after_the_session_ended_returns_to_the_page_that_sent_it(client):
     response = client.post(
-        reverse("set_region"), {"region": "us-east-1"}, HTTP_REFERER="http://testserver/audit/?user=x"
+        reverse("reauth"), {"password": "x"}, HTTP_REFERER="http://testserver/audit/?user=x"
     )
 
     assert response.status_code == 302

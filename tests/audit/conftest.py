@@ -10,7 +10,8 @@ import pytest
 from django.test import RequestFactory
 
 from console.audit.actor import AuditActorMiddleware
-from console.audit.models import AuditEvent
+from console.audit.models import AuditEvent, AuditEventIdentity
+from console.audit.record import touched_identities
 
 CLIENT_IP = "203.0.113.7"
 
@@ -53,4 +54,11 @@ def make_events(
         "region": "us-east-1",
     }
     rows = [AuditEvent(created_at=start + number * step, **{**defaults, **fields}) for number in range(count)]
-    return AuditEvent.objects.bulk_create(rows)
+    made = AuditEvent.objects.bulk_create(rows)
+    # With their identity index rows, as the recorder writes them.
+    AuditEventIdentity.objects.bulk_create(
+        AuditEventIdentity(event=event, identity_id=identity_id)
+        for event in made
+        for identity_id in touched_identities(event)
+    )
+    return made

@@ -362,3 +362,28 @@ def test_a_cursor_outside_the_date_range_still_keeps_to_the_range():
 
     assert [event.pk for event in older] == [event.pk for event in reversed(first_day)]
     assert [event.pk for event in newer] == [event.pk for event in last_day]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_an_identity_filter_finds_the_bulk_deletes_and_merges_that_named_it(as_admin, htmx):
+    other = "us-east-1:dddddddd-0000-4000-8000-000000000004"
+    day = datetime(2025, 3, 1, 10, tzinfo=UTC)
+    make_events(1, start=day, operation="UnlinkIdentity", identity_id=IDENTITY, reason="single")
+    # A bulk delete names its identities in the request only: its own column names none.
+    make_events(
+        1,
+        start=day + timedelta(hours=1),
+        operation="DeleteIdentities",
+        request={"IdentityIdsToDelete": [other, IDENTITY]},
+        reason="bulk",
+    )
+    make_events(
+        1, start=day + timedelta(hours=2), operation="UnlinkIdentity", identity_id=other, reason="other"
+    )
+
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = as_admin.get(AUDIT, {"identity": IDENTITY}, **headers)
+
+    assert response.status_code == 200
+    shown = AuditEvent.objects.filter(pk__in=_ids_shown(response.content.decode()))
+    assert {event.reason for event in shown} == {"single", "bulk"}

@@ -75,7 +75,7 @@ def test_the_confirmation_is_typed_and_submitted_with_the_keyboard_alone(
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
-    expect(page.locator("#confirmation-error")).to_contain_text("That does not match.")
+    expect(page.locator("#id_confirmation_error")).to_contain_text("That does not match.")
     expect(page.get_by_label(re.compile("to confirm"))).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Reason")).to_have_value("SUP-981 customer asked")
     screenshot("confirm-error")

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from console.audit.models import AuditEvent
 from tests.cognito import DEVELOPER
+from tests.pools.helpers import field_error
 from tests.secrets_scan import JWT
 from tests.xss import PAYLOADS, assert_rendered_as_text
 
@@ -31,11 +32,14 @@ def test_token_durations_outside_1_to_86400_are_refused_with_the_field_named(as_
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert (
-        '<p class="field-error" id="duration-error">TokenDuration must be a whole number of seconds from 1 to 86,400'
-        in html
+    assert field_error(html, "id_token_duration").startswith(
+        "TokenDuration must be a whole number of seconds from 1 to 86,400"
     )
-    assert 'id="id_token_duration"' in html and 'aria-invalid="true"' in html
+    assert re.search(
+        r'<input[^>]*aria-invalid="true" aria-describedby="id_token_duration_helptext id_token_duration_error"'
+        r'[^>]*id="id_token_duration"',
+        html,
+    )
     assert not AuditEvent.objects.filter(operation="GetOpenIdTokenForDeveloperIdentity").exists()
 
 

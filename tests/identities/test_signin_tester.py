@@ -6,10 +6,12 @@ import re
 import time
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 
 from console.audit.models import AuditEvent
+from console.identities.forms import SignInTestForm
 from console.safeguards.reauth import PASSWORD_AT
 from tests.cognito import AUTH_ROLE, GOOGLE, id_token
 from tests.secrets_scan import assert_no_secrets
@@ -277,3 +279,15 @@ def test_the_result_fragment_varies_on_hx_request(as_support, pool_id, with_role
 
     assert "Signed in: every step succeeded" in response.content.decode()
     assert "HX-Request" in response["Vary"]
+
+
+def test_the_developer_flow_is_offered_only_for_a_pool_with_a_developer_provider():
+    def shown(developer_provider: str) -> str:
+        form = SignInTestForm(developer_provider=developer_provider)
+        return "".join(render_to_string("_field.html", {"field": field}) for field in form)
+
+    without, with_provider = shown(""), shown("login.example.app")
+
+    assert re.search(r'<input type="radio" name="flow" value="developer"[^>]*\bdisabled\b', without)
+    assert not re.search(r'value="developer"[^>]*\bdisabled\b', with_provider)
+    assert "Developer user identifier, for a developer user (login.example.app)</label>" in with_provider

@@ -101,8 +101,10 @@ def test_a_missing_token_or_reason_is_asked_for(as_support, pool_id, linked):
         url(identity), {"pool": pool_id, "proof_provider": GOOGLE, "remove": [FACEBOOK]}
     ).content.decode()
 
-    assert 'id="proof-token-error"' in html
-    assert 'id="reason-error"' in html
+    assert 'id="id_proof_token_error"' in html
+    assert 'id="id_reason_error"' in html
+    assert 'aria-describedby="id_proof_token_helptext id_proof_token_error"' in html
+    assert 'aria-describedby="id_reason_helptext id_reason_error"' in html
     assert not AuditEvent.objects.filter(operation="UnlinkIdentity").exists()
 
 

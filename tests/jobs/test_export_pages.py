@@ -58,7 +58,7 @@ def test_posting_the_form_starts_the_export_and_shows_its_page(as_admin, admin, 
 def test_the_export_page_has_the_same_form_with_the_pool_filled_in(as_admin, pool_id):
     html = as_admin.get(reverse("jobs:new_export"), {"pool": pool_id}).content.decode()
 
-    assert '<label for="export-pool-id">Identity pool id</label>' in html
+    assert '<label for="export-pool_id">Identity pool id</label>' in html
     assert f'value="{pool_id}"' in html
     assert "Reason (optional, kept in the audit trail)" in html
 

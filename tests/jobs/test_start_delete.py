@@ -168,7 +168,7 @@ def test_the_identity_browsers_selection_fills_the_form_and_never_starts_anythin
     html = response.content.decode()
     assert response.status_code == 200
     assert f'value="{pool_id}"' in html
-    assert re.search(rf"<textarea[^>]*>{re.escape(ids[0])}\n{re.escape(ids[1])}</textarea>", html)
+    assert re.search(rf"<textarea[^>]*>\s*{re.escape(ids[0])}\n{re.escape(ids[1])}</textarea>", html)
     assert not Draft.objects.exists() and not Job.objects.exists()
 
 

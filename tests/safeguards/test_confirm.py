@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 
 from console.accounts import permissions
 from console.safeguards.forms import DestructiveConfirmForm
+from tests.pools.helpers import field_error
 from tests.security_urls import DANGER_TEXT
 
 DANGER = "/test/danger/"
@@ -97,18 +98,25 @@ def test_every_field_has_a_label_tied_to_it_and_the_first_is_focused():
     for field_id in ("id_confirmation", "id_reason"):
         assert f'<label for="{field_id}">' in html
         assert f'id="{field_id}"' in html
-    assert re.search(r'<input type="text" id="id_confirmation"[^>]*\bautofocus\b', html)
-    assert 'aria-describedby="reason-hint"' in html
+    assert re.search(r'<input type="text"[^>]*\bautofocus\b[^>]*id="id_confirmation"', html)
+    assert '<p class="field-hint" id="id_reason_helptext">A ticket id or a sentence.' in html
+    assert re.search(r'<textarea[^>]*aria-describedby="id_reason_helptext"[^>]*id="id_reason"', html)
     assert "aria-invalid" not in html
 
 
 def test_errors_are_shown_next_to_their_field_and_announced_to_screen_readers():
     html = _render(_form("delete", "", expected="shop"))
 
-    assert '<p class="field-error" id="confirmation-error">That does not match.' in html
-    assert 'aria-invalid="true" aria-describedby="confirmation-error"' in html
-    assert '<p class="field-error" id="reason-error">Say why' in html
-    assert 'aria-describedby="reason-hint reason-error" aria-invalid="true"' in html
+    assert field_error(html, "id_confirmation").startswith("That does not match.")
+    assert re.search(
+        r'<input[^>]*aria-invalid="true" aria-describedby="id_confirmation_error"[^>]*id="id_confirmation"',
+        html,
+    )
+    assert field_error(html, "id_reason").startswith("Say why")
+    assert re.search(
+        r'<textarea[^>]*aria-invalid="true" aria-describedby="id_reason_helptext id_reason_error"[^>]*id="id_reason"',
+        html,
+    )
     assert 'value="delete"' in html  # what was typed stays, to be corrected
 
 
@@ -132,7 +140,7 @@ class TestOnAPage:
         assert response.status_code == 200
         assert "That does not match." in html
         assert "deleted;" not in html
-        assert ">SUP-1</textarea>" in html
+        assert re.search(r">\s*SUP-1</textarea>", html)
 
     def test_the_right_text_and_a_reason_do_the_action(self, as_admin):
         response = as_admin.post(DANGER, {"confirmation": DANGER_TEXT, "reason": "SUP-1"})

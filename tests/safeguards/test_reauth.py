@@ -5,6 +5,7 @@ The destructive page is tests/security_urls.py's `test-danger`, built as later p
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from console.accounts import permissions
 from console.safeguards.reauth import PASSWORD_AT
 from tests.conftest import PASSWORD
+from tests.pools.helpers import field_error
 from tests.security_urls import DANGER_TEXT
 
 pytestmark = [
@@ -98,8 +100,10 @@ def test_a_wrong_password_is_refused_on_the_page(as_admin):
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<p class="field-error" id="password-error">That is not your password.</p>' in page
-    assert 'aria-invalid="true"' in page
+    assert field_error(page, "id_password") == "That is not your password."
+    assert re.search(
+        r'<input[^>]*aria-invalid="true" aria-describedby="id_password_error"[^>]*id="id_password"', page
+    )
     assert as_admin.get(DANGER).status_code == 302
 
 

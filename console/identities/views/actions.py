@@ -148,7 +148,11 @@ def unlink_login(request: HttpRequest, identity_id: str) -> HttpResponse:
     target = _target(request, identity_id)
     if not target.other_logins:
         raise Http404("This identity has no provider logins to unlink.")
-    form = UnlinkLoginForm(request.POST if request.method == "POST" else None, linked=target.identity.logins)
+    form = UnlinkLoginForm(
+        request.POST if request.method == "POST" else None,
+        linked=target.identity.logins,
+        removable=target.other_logins,
+    )
     if form.is_valid():
         token = form.cleaned_data["proof_token"]
         logins = {form.cleaned_data["proof_provider"]: token}

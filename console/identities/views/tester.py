@@ -54,7 +54,10 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
     # The identity page links here with the identity to start from.
     initial = {"identity_id": request.GET.get("identity_id", "")}
     form = context["form"] = SignInTestForm(
-        request.POST if request.method == "POST" else None, initial=initial
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        developer_provider=pool.developer_provider or "",
+        developer_allowed=may_run_developer(request),
     )
     if form.is_valid() and form.cleaned_data["flow"] == signin.DEVELOPER and not pool.developer_provider:
         form.add_error("flow", "This pool has no developer provider: choose another flow.")
