@@ -75,16 +75,21 @@ def _row(event: AuditEvent) -> list[str]:
     return list(values)
 
 
-class _Line:
-    """csv.writer target that hands back each line instead of storing it."""
+class Lines:
+    """csv.writer target that hands back each line instead of storing it (for streaming)."""
 
     def write(self, line: str) -> str:
         return line
 
 
+def streaming_writer() -> SafeCsvWriter:
+    """A SafeCsvWriter whose writerow returns the CSV line, for a StreamingHttpResponse."""
+    return SafeCsvWriter(Lines())
+
+
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
     """The header, then one CSV line per event."""
-    writer = SafeCsvWriter(_Line())
+    writer = streaming_writer()
     yield writer.writerow(HEADER)
     for event in events:
         yield writer.writerow(_row(event))

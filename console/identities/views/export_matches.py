@@ -7,7 +7,6 @@ for (run_jobs: admins), so the same permission, and every download is an audit e
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 
@@ -15,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from console.accounts.roles import permission_required
-from console.audit.export import safe_cell
+from console.audit.export import streaming_writer
 from console.audit.record import record_console_action
 from console.aws.ids import region_of
 from console.inventory import queries, querystring
@@ -25,23 +24,18 @@ from ..links import valid_cognito_id
 HEADER = ["identity_id", "created", "last_modified", "login_providers", "disabled", "inventory_as_of"]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _iso(when: dt.datetime | None) -> str:
     return when.astimezone(dt.UTC).isoformat() if when else ""
 
 
 def _lines(pool_id: str, parsed: querystring.Parsed, as_of: dt.datetime | None) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = streaming_writer()
     yield writer.writerow(HEADER)
     stamp = _iso(as_of) or "never synced"
     for identity in queries.iterate_matches(pool_id, parsed.filters, parsed.sort):
         disabled = "" if identity.disabled is None else str(identity.disabled).lower()
         row = [identity.identity_id, _iso(identity.created), _iso(identity.modified)]
-        yield writer.writerow([*row, safe_cell(" ".join(identity.providers)), disabled, stamp])
+        yield writer.writerow([*row, " ".join(identity.providers), disabled, stamp])
 
 
 @require_safe

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
-from console.audit.export import SafeCsvWriter
+from console.audit.export import streaming_writer
 from console.audit.record import record_console_action
 from console.aws import errors, limiter
 from console.htmx import render_page
@@ -159,13 +159,6 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("jobs:detail", job_id=job.pk)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _result_header(job: Job) -> list[str]:
     if job.kind == Kind.MERGE:
         return ["line", "source_user_identifier", "destination_user_identifier", "outcome", "identity_id"]
@@ -181,7 +174,7 @@ def _result_row(job: Job, item: Item) -> list[str]:
 
 
 def _result_lines(job: Job) -> Iterator[str]:
-    writer = SafeCsvWriter(_Echo())
+    writer = streaming_writer()
     yield writer.writerow([*_result_header(job), "error_code", "message"])
     after = (0, 0)
     while True:
