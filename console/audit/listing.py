@@ -28,15 +28,36 @@ FILTERS = ("user", "operation", "pool", "identity", "outcome", "date_from", "dat
 class AuditFilterForm(forms.Form):
     """The list's filters, read from the query string."""
 
-    user = forms.CharField(required=False, max_length=200, label="User")
-    operation = forms.CharField(required=False, max_length=64, label="Operation")
-    pool = forms.CharField(required=False, max_length=64, label="Pool id")
-    identity = forms.CharField(required=False, max_length=64, label="Identity id")
+    user = forms.CharField(
+        required=False,
+        max_length=200,
+        label="User",
+        widget=forms.TextInput(attrs={"list": "audit-users", "autocomplete": "off"}),
+    )
+    operation = forms.CharField(required=False, max_length=64, label="Operation", widget=forms.Select)
+    pool = forms.CharField(
+        required=False, max_length=64, label="Pool id", widget=forms.TextInput(attrs={"size": 30})
+    )
+    identity = forms.CharField(
+        required=False, max_length=64, label="Identity id", widget=forms.TextInput(attrs={"size": 30})
+    )
     outcome = forms.ChoiceField(
         required=False, choices=[("", "Any outcome"), *Outcome.choices], label="Outcome"
     )
-    date_from = forms.DateField(required=False, label="From (UTC)")
-    date_to = forms.DateField(required=False, label="To (UTC)")
+    date_from = forms.DateField(
+        required=False, label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A select of the operations, keeping one asked for by a link that the list does not name.
+        self.fields["operation"].widget.choices = [
+            ("", "Any operation"),
+            *((name, name) for name in self.operation_choices()),
+        ]
 
     def clean_date_from(self) -> date | None:
         return _within_range(self.cleaned_data["date_from"])

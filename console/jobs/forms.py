@@ -109,10 +109,20 @@ class MergeInputForm(_InputForm):
 class JobFilterForm(forms.Form):
     """The job list's filters, all from the query string."""
 
-    pool = forms.CharField(required=False, max_length=64)
+    pool = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Pool id",
+        widget=forms.TextInput(attrs={"size": 30, "autocomplete": "off"}),
+    )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Kind.choices])
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    who = forms.CharField(required=False, max_length=150, label="Started by")
+    who = forms.CharField(
+        required=False,
+        max_length=150,
+        label="Started by",
+        widget=forms.TextInput(attrs={"size": 16, "autocomplete": "off"}),
+    )
 
     def query(self) -> dict[str, str]:
         """The filters in use, as query-string pairs."""

@@ -27,9 +27,14 @@ from ..pool import find_pool
 
 
 class SyncForm(forms.Form):
-    pool_id = forms.CharField(max_length=55)
-    disabled = forms.BooleanField(required=False)
-    reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH)
+    pool_id = forms.CharField(max_length=55, widget=forms.HiddenInput)
+    disabled = forms.BooleanField(required=False, label="Also find disabled identities")
+    reason = forms.CharField(
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        label="Reason (optional, kept in the audit trail)",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -61,12 +66,18 @@ def section_context(pool_id: str) -> dict[str, Any]:
             per_unit=_duration(plain["seconds_per_unit"]),
             per_unit_disabled=_duration(twice["seconds_per_unit"]),
         )
+        doubled = f"about {context['per_unit_disabled']} per {plain['unit']} identities"
     else:
         context.update(
             size_as_of=plain["as_of"],
             takes=_duration(plain["seconds"]),
             takes_disabled=_duration(twice["seconds"]),
         )
+        doubled = f"about {context['takes_disabled']}"
+    form = context["form"] = SyncForm(initial={"pool_id": pool_id}, auto_id="sync-%s")
+    form.fields[
+        "disabled"
+    ].help_text = f"Lists the pool a second time, with HideDisabled: it doubles the listing ({doubled})."
     return context
 
 
