@@ -18,6 +18,7 @@ from typing import Any
 
 from bench import console as console_pages
 from bench import export as export_bench
+from bench import inventory as inventory_bench
 from bench import prune as prune_bench
 from bench.measure import Rate, median, rate, timed
 from bench.servers import ROOT, moto_server, our_server, trivial_server
@@ -44,10 +45,12 @@ class Plan:
     positions: int
     pages_per_position: int
     console_samples: int
+    # Identities the inventory benchmark writes (bench/inventory.py).
+    inventoried: int
 
 
-FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40)
-QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12)
+FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40, 1_000_000)
+QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000)
 
 
 @dataclass
@@ -173,6 +176,8 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
     # An export of the largest pool, by a process running the walk as a worker does: time and peak RSS.
     largest = max(pools, key=lambda pool: pool.size)
     export_bench.measure(largest.pool_id, largest.size, database_url, workdir, report.line)
+    # The inventory's writes as a sync makes them, on a throwaway PostgreSQL database.
+    inventory_bench.run(f"sqlite:///{workdir / 'inventory.sqlite3'}", report.line, plan.inventoried)
 
 
 # --- GetId -------------------------------------------------------------------------------

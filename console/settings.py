@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "console.identities",
     "console.emulator",
     "console.localrun",
+    "console.inventory",
     "console.jobs",
     "console.sso",
 ]

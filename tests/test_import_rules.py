@@ -1,8 +1,12 @@
-"""DESIGN.md invariant 1: the embedded service and the console know each other only through boto3.
+"""Import rules, read from the source (every import statement, at any depth, relative ones
+resolved), so a lazy import inside a function counts too.
 
+DESIGN.md invariant 1: the embedded service and the console know each other only through boto3.
 The emulator imports nothing of the gateway or of any console app; of the console, only the
-gateway hands requests to the emulator. Read from the source (every import statement, at any
-depth, relative ones resolved), so a lazy import inside a function counts too.
+gateway hands requests to the emulator.
+
+The inventory (console/inventory/) is a store under the pages and the jobs: it imports no page
+and no job module, and the gateway never imports it.
 """
 
 from __future__ import annotations
@@ -184,3 +188,29 @@ NOT_IMPORTING_IDENTITIES = ("pools", "jobs")
 def test_pools_and_jobs_import_nothing_of_the_identities_app(path):
     reaching_across = sorted(name for name in imported_modules(path) if _within(name, IDENTITIES))
     assert not reaching_across, f"{path} imports {reaching_across}: what both need belongs in console/aws/"
+
+
+# The inventory is a store under the pages and the jobs: they build on it, never the reverse,
+# and the gateway stays below it (its callers update the inventory, DESIGN.md layout).
+INVENTORY = "console.inventory"
+ABOVE_INVENTORY = ("console.jobs", "console.pools", "console.identities")
+
+
+def _is_page_module(name: str) -> bool:
+    return "views" in name.split(".") or name == "console.urls"
+
+
+@pytest.mark.parametrize("path", _python_files(CONSOLE / "inventory"), ids=lambda path: path.name)
+def test_the_inventory_imports_no_page_and_no_job_module(path):
+    reaching_up = sorted(
+        name
+        for name in imported_modules(path)
+        if any(_within(name, above) for above in ABOVE_INVENTORY) or _is_page_module(name)
+    )
+    assert not reaching_up, f"{path} imports {reaching_up}"
+
+
+@pytest.mark.parametrize("path", _python_files(CONSOLE / "aws"), ids=lambda path: path.name)
+def test_the_gateway_never_imports_the_inventory(path):
+    reaching_up = sorted(name for name in imported_modules(path) if _within(name, INVENTORY))
+    assert not reaching_up, f"{path} imports {reaching_up}: the gateway's callers update the inventory"
