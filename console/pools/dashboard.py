@@ -33,12 +33,12 @@ class RegionListing:
     error: aws_errors.CognitoError | None
 
 
-def list_region(region: str, max_pages: int = MAX_PAGES) -> RegionListing:
-    """The region's pools, at most `max_pages` pages of the listing."""
+def list_region(region: str) -> RegionListing:
+    """The region's pools, at most MAX_PAGES pages of the listing."""
     pools: list[PoolSummary] = []
     token: str | None = None
     try:
-        for _ in range(max_pages):
+        for _ in range(MAX_PAGES):
             page = list_pools_page(region, LIST_PAGE_MAX, token)
             pools.extend(page.pools)
             token = page.next_token
