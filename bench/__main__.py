@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -19,6 +20,7 @@ from typing import Any
 from bench import console as console_pages
 from bench import export as export_bench
 from bench import inventory as inventory_bench
+from bench import inventory_pages
 from bench import prune as prune_bench
 from bench.measure import Rate, median, rate, timed
 from bench.servers import ROOT, moto_server, our_server, trivial_server
@@ -47,10 +49,13 @@ class Plan:
     console_samples: int
     # Identities the inventory benchmark writes (bench/inventory.py).
     inventoried: int
+    # The two inventory table sizes the pool page and the dashboard are timed at
+    # (bench/inventory_pages.py; --inventory-big: 1M and 10M).
+    page_sizes: tuple[int, int] = inventory_pages.DEFAULT_SIZES
 
 
 FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40, 1_000_000)
-QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000)
+QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000, (10_000, 100_000))
 
 
 @dataclass
@@ -72,8 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller pools and shorter runs (smoke test)")
     parser.add_argument("--prune-only", action="store_true", help="only the prune benchmark")
+    parser.add_argument(
+        "--inventory-big",
+        action="store_true",
+        help="time the pool page and the dashboard at 1M and 10M inventoried identities (minutes of seeding)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.inventory_big:
+        plan = dataclasses.replace(plan, page_sizes=inventory_pages.BIG_SIZES)
     with tempfile.TemporaryDirectory(prefix="cognito-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         database_url = _setup_django(workdir)
@@ -178,6 +190,8 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
     export_bench.measure(largest.pool_id, largest.size, database_url, workdir, report.line)
     # The inventory's writes as a sync makes them, on a throwaway PostgreSQL database.
     inventory_bench.run(f"sqlite:///{workdir / 'inventory.sqlite3'}", report.line, plan.inventoried)
+    # The pool page with its charts and the dashboard, the inventory table seeded directly.
+    inventory_pages.run(f"sqlite:///{workdir / 'inventory-pages.sqlite3'}", report.line, plan.page_sizes)
 
 
 # --- GetId -------------------------------------------------------------------------------
