@@ -110,6 +110,16 @@ def test_a_pool_never_synced_says_where_counts_come_from(as_viewer, pool_id):
     assert "<svg" not in html
 
 
+def test_a_first_sync_still_running_is_named_in_the_empty_state(as_viewer, pool_id, now):
+    started = store.begin_sync(pool_id, started_at=now - dt.timedelta(minutes=5))
+    store.record_page(pool_id, _identities(now)[:3], seen_at=started, sync_started=started)
+
+    page = text(as_viewer.get(detail_url(pool_id)).content.decode())
+
+    assert "Never synced: counts come from a sync of the inventory." in page
+    assert f"The first sync has been running since {started.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in page
+
+
 def test_the_counts_are_those_of_the_last_complete_sync_with_its_time(as_viewer, synced, now):
     html = as_viewer.get(detail_url(synced)).content.decode()
 
