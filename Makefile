@@ -70,7 +70,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev
-	DEBUG=true $(BIN)/python -m bench
+	DEBUG=true $(BIN)/python -m bench $(BENCH_ARGS)
 	@# Scale-out: two Celery workers on one delete job, the call rate beside the shared bucket's.
 	$(BIN)/pytest -q -s tests/jobs/test_scale_out.py
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -20,6 +21,7 @@ from bench import concurrent as concurrent_users
 from bench import console as console_pages
 from bench import export as export_bench
 from bench import inventory as inventory_bench
+from bench import inventory_pages
 from bench import prune as prune_bench
 from bench import sync as sync_bench
 from bench.measure import Rate, median, rate, timed
@@ -51,10 +53,13 @@ class Plan:
     inventoried: int
     # Identities of the pool the sync benchmark lists end to end (bench/sync.py; 1M: its --identities).
     synced: int
+    # The two inventory table sizes the pool page and the dashboard are timed at
+    # (bench/inventory_pages.py; --inventory-big: 1M and 10M).
+    page_sizes: tuple[int, int] = inventory_pages.DEFAULT_SIZES
 
 
 FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40, 1_000_000, 200_000)
-QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000, 20_000)
+QUICK = Plan(3.0, (1_000, 20_000, 100_000), (1_000,), 10, 5, 4, 12, 100_000, 20_000, (10_000, 100_000))
 
 
 @dataclass
@@ -81,8 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the concurrent users on gunicorn (about 90 s)",
     )
+    parser.add_argument(
+        "--inventory-big",
+        action="store_true",
+        help="time the pool page and the dashboard at 1M and 10M inventoried identities (minutes of seeding)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.inventory_big:
+        plan = dataclasses.replace(plan, page_sizes=inventory_pages.BIG_SIZES)
     with tempfile.TemporaryDirectory(prefix="cognito-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         database_url = _setup_django(workdir)
@@ -205,6 +217,8 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
     inventory_bench.run(f"sqlite:///{workdir / 'inventory.sqlite3'}", report.line, plan.inventoried)
     # A sync end to end (listing and writing), quotas off, then at the default quotas.
     sync_bench.run(report.line, plan.synced)
+    # The pool page with its charts and the dashboard, the inventory table seeded directly.
+    inventory_pages.run(f"sqlite:///{workdir / 'inventory-pages.sqlite3'}", report.line, plan.page_sizes)
 
 
 # --- GetId -------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ the page must show for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,9 +22,12 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from console.audit.record import record_console_action
 from console.aws.clients import build_client
+from console.inventory import store
+from console.inventory.store import ListedIdentity
 from console.jobs import parsing, runner
 from console.jobs.models import Draft, Item
 from tests.cognito import AUTH_ROLE, DEVELOPER, GOOGLE, full_pool_settings
@@ -141,6 +146,19 @@ def _pool_page(client: Client, payload: str, region: str, **headers) -> HttpResp
     return client.get(reverse("pools:detail", args=[_hostile_pool(region, payload)]), **headers)
 
 
+def _pool_page_with_inventoried_provider(client: Client, payload: str, region: str) -> HttpResponse:
+    # The inventory keeps whatever provider names ListIdentities gave: the counts' table shows them.
+    pool_id = build_client(region, "local").create_identity_pool(
+        IdentityPoolName="counted", AllowUnauthenticatedIdentities=True
+    )["IdentityPoolId"]
+    now = timezone.now()
+    identities = [ListedIdentity(f"{region}:{uuid.uuid4()}", (payload,), now - dt.timedelta(days=2))]
+    started = store.begin_sync(pool_id, started_at=now - dt.timedelta(hours=1))
+    store.record_page(pool_id, identities, seen_at=started, sync_started=started)
+    store.finish_sync(pool_id, started, disabled_checked=False)
+    return client.get(reverse("pools:detail", args=[pool_id]))
+
+
 def _pool_form(client: Client, payload: str, region: str, name: str) -> HttpResponse:
     return client.get(reverse(name, args=[_hostile_pool(region, payload)]))
 
@@ -232,6 +250,11 @@ CASES = [
     ),
     Case("pool page: tags, principal tags and a rule's value", _pool_page),
     Case(
+        "pool page: identity counts and charts, a provider name",
+        _pool_page_with_inventoried_provider,
+        lambda payload: payload,
+    ),
+    Case(
         "pool page (htmx section): roles",
         lambda client, payload, region: _pool_page(
             client, payload, region, HTTP_HX_REQUEST="true", data={"section": "roles"}
@@ -285,5 +308,11 @@ def test_the_checker_itself_catches_unescaped_markup():
     for payload in PAYLOADS[:2]:
         with pytest.raises(AssertionError):
             assert_rendered_as_text(f"<p>{payload}</p>", payload)
+    # The console's own chart SVG is allowed; any other <svg>, or an event handler on it, is not.
+    assert_rendered_as_text('<svg class="chart-svg" role="img"><title>x</title></svg>', "x")
+    with pytest.raises(AssertionError, match="svg"):
+        assert_rendered_as_text('<svg class="chart"></svg>', "x")
+    with pytest.raises(AssertionError, match="onload"):
+        assert_rendered_as_text('<svg class="chart-svg" role="img" onload="alert(1)"></svg>', "x")
     with pytest.raises(AssertionError, match="javascript"):
         assert_rendered_as_text('<a href=" JavaScript:alert(1)">x</a>', "javascript:alert(1)")

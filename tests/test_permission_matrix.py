@@ -106,6 +106,18 @@ def test_only_admins_start_an_inventory_sync():
     assert [role for role, granted in ROLE_PERMISSIONS.items() if "run_jobs" in granted] == ["admin"]
 
 
+def test_every_role_sees_identity_counts_and_charts():
+    # The pool page's counts and charts and the all-pools dashboard read only the inventory's
+    # counts: every role with view_console sees them (starting a sync is another entry).
+    assert MATRIX["pools:dashboard"] == {"GET": "view_console"}
+    assert MATRIX["pools:detail"] == {"GET": "view_console"}
+    assert {role for role, granted in ROLE_PERMISSIONS.items() if "view_console" in granted} == {
+        "viewer",
+        "support",
+        "admin",
+    }
+
+
 def test_view_decorators_agree_with_the_matrix():
     # A view may keep `permission_required` as a second lock; it must say what the table says.
     for pattern_name, callback in _callbacks():

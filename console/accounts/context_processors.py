@@ -15,7 +15,12 @@ from .roles import has_perm, role_of
 # Main navigation after "Pools": (label, URL name). A page that does not exist yet
 # is shown greyed out rather than as a link to nowhere; a page the user's role may
 # not open (per the permission matrix) is left out.
-NAV = (("Lookup", "identities:lookup"), ("Jobs", "jobs:list"), ("Audit", "audit:list"))
+NAV = (
+    ("Dashboard", "pools:dashboard"),
+    ("Lookup", "identities:lookup"),
+    ("Jobs", "jobs:list"),
+    ("Audit", "audit:list"),
+)
 
 
 def _may_open(request: HttpRequest, url_name: str) -> bool:

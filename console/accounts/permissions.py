@@ -49,6 +49,8 @@ MATRIX: dict[str, dict[str, str]] = {
     # Pools: everyone with a role reads them; forms that change a pool are for admins only
     # (their GET too: viewers and support get no forms they cannot use).
     "pools:list": {"GET": "view_console"},
+    # The all-pools dashboard: counts and growth from the inventory, for every role.
+    "pools:dashboard": {"GET": "view_console"},
     # Identities: browsing is for every role; finding a user's identity and seeing its developer
     # user ids and history is support's job (lookup_identities), as is unlinking; changing the
     # pool's identities otherwise (merge, delete, registering developer users) is for admins.

@@ -22,6 +22,7 @@ from console.aws.pools import (
     list_tags,
 )
 
+from .identity_counts import identity_counts
 from .providers import Provider, configured_providers, provider_label
 from .tester import TesterForm
 
@@ -113,6 +114,8 @@ def tester_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
 
 
 _BUILDERS = {
+    # From the inventory's kept rows only: no Cognito call, no count over the identities.
+    "identities": lambda request, pool: {"counts": identity_counts(pool.pool_id)},
     "roles": lambda request, pool: roles_context(pool),
     "principal_tags": lambda request, pool: principal_tags_context(pool),
     "tags": lambda request, pool: tags_context(pool),

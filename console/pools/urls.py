@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import delete, detail, edit, listing, principal_tags, roles, tags, tester
+from .views import dashboard, delete, detail, edit, listing, principal_tags, roles, tags, tester
 
 app_name = "pools"
 urlpatterns = [
     path("", listing.pool_list, name="list"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("pools/regions/<region:region>/", listing.region_pools, name="region"),
     path("pools/new", edit.pool_new, name="new"),
     path("pools/<pool_id:pool_id>/", detail.pool_detail, name="detail"),
