@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from .forms import HeaderSearchForm, RegionForm
 from .permissions import LOGIN, MATRIX, PUBLIC, requirement
 from .regions import current_region
 from .roles import has_perm, role_of
@@ -50,12 +51,17 @@ def console(request: HttpRequest) -> dict[str, Any]:
     if not hasattr(request, "user"):
         # An error page for a request refused before authentication ran (e.g. a bad Host).
         return {"console_nav": [], "console_regions": settings.AWS_REGIONS}
+    region = getattr(request, "console_region", None) or current_region(request)
+    on_lookup = request.resolver_match is not None and request.resolver_match.view_name == "identities:lookup"
     return {
         "console_nav": _nav(request),
         "console_role": role_of(request.user),
         "console_regions": settings.AWS_REGIONS,
         # A pool page shows its pool's region; elsewhere the session's.
-        "console_region": getattr(request, "console_region", None) or current_region(request),
+        "console_region": region,
+        # The header's search box repeats the lookup page's query; elsewhere it is empty.
+        "header_search": HeaderSearchForm(initial={"q": request.GET.get("q", "") if on_lookup else ""}),
+        "region_form": RegionForm(regions=settings.AWS_REGIONS, current=region),
         "cognito_endpoint_mode": settings.COGNITO_ENDPOINT
         if settings.COGNITO_ENDPOINT in ("local", "aws")
         else "url",

@@ -3,6 +3,7 @@ error names the API field it is about, so a person can match it with the AWS doc
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from django import forms
@@ -297,3 +298,102 @@ class SignInTestForm(forms.Form):
         if flow == DEVELOPER and not data.get("developer_user"):
             self.add_error("developer_user", "Give the developer user identifier to sign in as.")
         return data
+
+
+# The GET filter bars below only render their fields (labels, widgets, choices) with the
+# values the views already read from the query string, as unbound forms (so never with
+# errors); the views keep parsing the URL themselves, so bookmarked URLs mean what they meant.
+
+
+def _sizes(sizes: Any) -> list[tuple[int, str]]:
+    return [(size, f"{size} identities") for size in sizes]
+
+
+class BrowserFilterForm(forms.Form):
+    """The live browser's bar: page size and HideDisabled."""
+
+    size = forms.ChoiceField(label="Page size", required=False)
+    hide = forms.BooleanField(
+        label="Hide disabled identities (HideDisabled)",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
+
+    def __init__(self, *, size: int, hide: bool, sizes: Any) -> None:
+        super().__init__(initial={"size": size, "hide": hide})
+        self.fields["size"].choices = _sizes(sizes)
+
+
+class InventoryFilterForm(forms.Form):
+    """The inventory mode's bar: filters, order and page size."""
+
+    provider = forms.ChoiceField(label="Linked provider", required=False)
+    created_from = forms.CharField(
+        label="Created from (UTC day)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_before = forms.CharField(
+        label="Created before (UTC day)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    modified_from = forms.CharField(
+        label="Last modified from (UTC day)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    modified_before = forms.CharField(
+        label="Last modified before (UTC day)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    disabled = forms.ChoiceField(
+        label="Disabled",
+        required=False,
+        choices=[("", "Either"), ("yes", "Disabled only"), ("no", "Enabled only")],
+    )
+    id = forms.CharField(
+        label="Id contains",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": 55, "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+    sort = forms.ChoiceField(label="Order", required=False)
+    size = forms.ChoiceField(label="Page size", required=False)
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        state = context["inv"]
+        disabled = state.parsed.filters.disabled
+        initial = {
+            "provider": context["provider_value"],
+            **context["dates"],
+            "disabled": "" if disabled is None else ("yes" if disabled else "no"),
+            "id": state.parsed.filters.id_contains or "",
+            "sort": state.parsed.sort,
+            "size": state.size,
+        }
+        super().__init__(initial=initial)
+        self.fields["provider"].choices = [
+            ("", "Any (guests and signed in)"),
+            ("guests", "Guests (no linked login)"),
+            ("signed-in", "Signed in (any provider)"),
+            *((provider, provider) for provider in context["providers"]),
+        ]
+        self.fields["sort"].choices = list(context["sort_choices"])
+        self.fields["size"].choices = _sizes(context["page_sizes"])
+
+
+class LookupForm(forms.Form):
+    """The lookup page's bar: the text to find and where developer user ids are searched."""
+
+    q = forms.CharField(
+        label="Identity id, pool id or developer user id",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "size": 44, "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    pool = forms.ChoiceField(label="Developer user ids are searched in", required=False)
+
+    def __init__(self, *, text: str, only_pool: str, pools: Any) -> None:
+        super().__init__(initial={"q": text, "pool": only_pool})
+        # Grouped by region as the catalog lists them (consecutive pools of one region).
+        groups = [
+            (region, [(pool.pool_id, f"{pool.name} ({pool.provider})") for pool in members])
+            for region, members in groupby(pools or (), key=lambda pool: pool.region)
+        ]
+        self.fields["pool"].choices = [("", "every pool with a developer provider"), *groups]

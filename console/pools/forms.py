@@ -381,3 +381,13 @@ def _form_options(creating: bool, developer_locked: str) -> dict[str, Any]:
     if creating:
         options["region_choices"] = tuple((region, region) for region in django_settings.AWS_REGIONS)
     return options
+
+
+class PoolFilterForm(forms.Form):
+    """The pool list's name filter; it only renders the value the view read from ?q=."""
+
+    q = forms.CharField(
+        label="Filter by name",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "id": "pool-filter", "maxlength": 128}),
+    )

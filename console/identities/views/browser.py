@@ -17,6 +17,7 @@ from console.htmx import render_page
 from console.inventory import queries
 
 from .. import inventory_mode, paging
+from ..forms import BrowserFilterForm, InventoryFilterForm
 from ..links import valid_cognito_id
 
 PAGE_SIZES = (10, 25, 60)
@@ -114,6 +115,7 @@ def _inventory_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats
         "as_of_words": inventory_mode.as_of_words(stats.as_of),
         **inventory_mode.inventory_context(pool_id, state, stats),
     }
+    context["form"] = InventoryFilterForm(context)
     if not request.htmx:
         try:
             context["pool"] = gateway.pool_facts(pool_id)
@@ -143,6 +145,7 @@ def _live_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats) -> 
         "selectable": has_perm(request.user, "run_jobs"),
         "bulk_delete_url": _bulk_delete_url(),
         "inventory_as_of": stats.as_of,
+        "form": BrowserFilterForm(size=state.size, hide=state.hide, sizes=PAGE_SIZES),
     }
     try:
         context.update(_browser_context(pool_id, state))

@@ -13,6 +13,7 @@ from console.aws.errors import CognitoError, Throttled
 from console.htmx import go_to, render_page
 
 from .. import lookup
+from ..forms import LookupForm
 from ..links import identity_url, pool_page_url
 
 
@@ -72,4 +73,6 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     if "catalog" not in context and not request.htmx:
         # The narrowing selector offers the pools a developer-user search would ask.
         context["catalog"] = catalog()
+    pools = context["catalog"].pools if "catalog" in context else ()
+    context["form"] = LookupForm(text=query.text, only_pool=context["only_pool"], pools=pools)
     return render_page(request, "identities/lookup.html", context, partial="results")

@@ -19,6 +19,7 @@ from console.aws.pools import list_pools_page, search_pools
 from console.htmx import render_page
 
 from ..access import region_problem
+from ..forms import PoolFilterForm
 
 PAGE_SIZE = 25
 SEARCH_PAGES = 10  # ListIdentityPools pages (of 60) one name search walks per request
@@ -65,13 +66,21 @@ def _pages_before(request: HttpRequest) -> int:
 def pool_list(request: HttpRequest) -> HttpResponse:
     """Identity pools of the region in the URL (or the session's), or of every region."""
     asked = request.GET.get("region") or current_region(request)
+    # The header's region selector (accounts' context processor) shows the list's region.
+    request.console_region = asked  # type: ignore[attr-defined]
     query = request.GET.get("q", "").strip()
-    context: dict[str, Any] = {"q": query, "regions": settings.AWS_REGIONS, "console_region": asked}
+    context: dict[str, Any] = {
+        "q": query,
+        "form": PoolFilterForm(initial={"q": query}),
+        "regions": settings.AWS_REGIONS,
+        "console_region": asked,
+    }
     if asked == ALL_REGIONS:
         context["all_regions"] = True
         return render(request, "pools/list.html", context)
     if asked not in settings.AWS_REGIONS:
-        context.update(region_error=region_problem(asked), console_region=current_region(request))
+        request.console_region = current_region(request)  # type: ignore[attr-defined]
+        context.update(region_error=region_problem(asked), console_region=request.console_region)
         return render(request, "pools/list.html", context, status=400)
     if request.session.get("region") != asked:
         request.session["region"] = asked  # the default for the next visit without ?region=
