@@ -110,7 +110,7 @@ def test_the_selector_offers_the_pools_with_a_developer_provider_by_region(as_su
     for region in REGIONS:
         assert f'<optgroup label="{region}">' in html
     for pool in two_regions:
-        assert f'<option value="{pool}" >' in html
+        assert f'<option value="{pool}">' in html
 
 
 def test_pools_without_a_developer_provider_are_not_searched(as_support, cognito, pool_id):
