@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.measure import child_json
 from bench.servers import ROOT
 
 RATE_TARGET = 5_000.0
@@ -224,17 +225,7 @@ def _measure_on(database_url: str, identities: int) -> dict[str, Any]:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.inventory", "--measure", str(identities)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"the inventory benchmark's process failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return child_json("bench.inventory", "--measure", str(identities), env=env)
 
 
 def run(sqlite_url: str, report: Callable[[str], None], identities: int = DEFAULT_IDENTITIES) -> None:

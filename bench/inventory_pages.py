@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import inventory as inventory_bench
+from bench.measure import child_json
 from bench.servers import ROOT
 
 PAGE_TARGET_MS = 200.0
@@ -220,17 +221,7 @@ def _measure_on(database_url: str, sizes: tuple[int, int], samples: int) -> dict
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     argv = ["--measure", str(sizes[0]), str(sizes[1]), "--samples", str(samples)]
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.inventory_pages", *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"the inventory pages benchmark's process failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return child_json("bench.inventory_pages", *argv, env=env)
 
 
 def run(

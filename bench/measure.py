@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from bench.servers import ROOT
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,14 @@ def timed(call: Callable[..., Any], **kwargs: Any) -> tuple[float, Any]:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def child_json(module: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
+    """Run `python -m module args` in its own process (its own memory and database connection)
+    and read the JSON object its last line of output holds; its stderr's end when it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.inventory import POSTGRES, _postgres_answers, _throwaway_postgres
+from bench.measure import child_json
 from bench.servers import ROOT
 
 RATE_TARGET = 5_000.0
@@ -180,17 +181,7 @@ def _env(database_url: str, *, quotas: bool) -> dict[str, str]:
 
 
 def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.sync", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"bench.sync {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return child_json("bench.sync", *args, env=env)
 
 
 @contextmanager

@@ -50,7 +50,7 @@ from console.aws import errors, jobs_calls
 from console.aws.ids import region_of
 from console.inventory import queries
 
-from . import broker, retrying, runner, walk
+from . import broker, runner, walk
 from .models import Chunk, Item, Job, Kind, Outcome, Status, WalkMark
 
 SAMPLE_SIZE = 20
@@ -292,16 +292,7 @@ def step(claim: walk.WalkClaim) -> str:
     if first_pass and not cursor.get("first_pass_at") and not cursor.get("token"):
         cursor["first_pass_at"] = timezone.now().isoformat()
     try:
-        page, token = retrying.call_with_retries(
-            claim,
-            jobs_calls.list_identities_page,
-            job.pool_id,
-            cursor.get("token"),
-            hide_disabled=first_pass,
-        )
-    except errors.Unavailable:
-        # The endpoint is down for now: the walk goes back to the queue and resumes later.
-        raise retrying.OutOfTime from None
+        page, token = walk.list_page(claim, cursor.get("token"), hide_disabled=first_pass)
     except errors.CognitoError as exc:
         return _stop_on_error(claim, cursor, exc)
     cursor["pages"] = cursor.get("pages", 0) + 1

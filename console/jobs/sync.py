@@ -48,7 +48,7 @@ from console.aws import pools as gateway_pools
 from console.inventory import store
 from console.inventory.models import PoolState
 
-from . import broker, retrying, walk
+from . import broker, walk
 from .models import ACTIVE, Job, Kind
 
 logger = logging.getLogger(__name__)
@@ -198,16 +198,7 @@ def step(claim: walk.WalkClaim) -> str:
     enabled_pass = cursor.get("pass") == 2
     seen_at = timezone.now()  # before the call: the listing shows the identity existed then
     try:
-        page, token = retrying.call_with_retries(
-            claim,
-            jobs_calls.list_identities_page,
-            job.pool_id,
-            cursor.get("token"),
-            hide_disabled=enabled_pass,
-        )
-    except errors.Unavailable:
-        # The endpoint is down for now: the walk goes back to the queue and resumes later.
-        raise retrying.OutOfTime from None
+        page, token = walk.list_page(claim, cursor.get("token"), hide_disabled=enabled_pass)
     except errors.CognitoError as exc:
         return _stop(claim, exc)
     cursor["pages"] = int(cursor.get("pages", 0)) + 1

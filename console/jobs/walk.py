@@ -35,6 +35,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from console.aws import errors, jobs_calls
+
 from . import broker, retrying, runner
 from .models import ACTIVE, Job, Status, WalkState
 
@@ -90,6 +92,20 @@ class StepResult:
 Walker = Callable[[WalkClaim], str]
 # kind -> the function that makes one step of the walk and commits it (with commit_step).
 WALKERS: dict[str, Walker] = {}
+
+
+def list_page(claim: WalkClaim, token: str | None, *, hide_disabled: bool = False) -> tuple[Any, str | None]:
+    """One ListIdentities page of the walk's pool: (identities, next token).
+
+    Throttling is retried within the walk's time (retrying.py); an endpoint that stays down gives
+    the walk back to resume later (OutOfTime); any other CognitoError is the caller's to stop on.
+    """
+    try:
+        return retrying.call_with_retries(
+            claim, jobs_calls.list_identities_page, claim.job.pool_id, token, hide_disabled=hide_disabled
+        )
+    except errors.Unavailable:
+        raise retrying.OutOfTime from None
 
 
 def _lease(now: datetime) -> datetime:

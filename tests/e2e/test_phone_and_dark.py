@@ -73,7 +73,9 @@ def test_the_pool_pages_buttons_follow_its_title_without_a_gap(phone, login_as, 
     phone.goto(f"/pools/{pool_id}/")
 
     ids_bottom = phone.locator(".pool-head .ids").bounding_box()
-    first_button = phone.locator(".pool-head").get_by_role("link", name="Identities", exact=True).bounding_box()
+    first_button = (
+        phone.locator(".pool-head").get_by_role("link", name="Identities", exact=True).bounding_box()
+    )
     assert first_button["y"] - (ids_bottom["y"] + ids_bottom["height"]) < 24
     assert first_button["x"] < 30  # from the left edge, not pushed to the right
 
