@@ -73,7 +73,9 @@ def test_a_change_sent_after_the_session_ended_is_not_saved_and_the_user_is_told
     Session.objects.all().delete()  # the session ends on the server while the page is open
 
     with page.expect_navigation():
-        _htmx_post_button(page, "Save region", "/region/", '{"region": "us-east-1"}').click()
+        _htmx_post_button(
+            page, "Confirm password", "/accounts/reauth/", '{"password": "not-sent-anyway"}'
+        ).click()
 
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/&unsaved=1$"))
     expect(page.get_by_test_id("unsaved")).to_contain_text("not saved")
