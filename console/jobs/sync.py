@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -196,9 +197,11 @@ def step(claim: walk.WalkClaim) -> str:
     job = claim.job
     cursor = dict(claim.cursor)
     enabled_pass = cursor.get("pass") == 2
-    seen_at = timezone.now()  # before the call: the listing shows the identity existed then
+    began = time.monotonic()
     try:
-        page, token = walk.list_page(claim, cursor.get("token"), hide_disabled=enabled_pass)
+        # seen_at: when the page was asked for (before the call): the listing shows the
+        # identity existed then.
+        page, token, seen_at = walk.listed(claim, cursor.get("token"), hide_disabled=enabled_pass)
     except errors.CognitoError as exc:
         return _stop(claim, exc)
     cursor["pages"] = int(cursor.get("pages", 0)) + 1
@@ -210,6 +213,11 @@ def step(claim: walk.WalkClaim) -> str:
     finishing = last_page and (enabled_pass or not job.params.get("disabled"))
     if last_page and not finishing:
         cursor.update({"pass": 2, "token": None})
+    if not finishing:
+        # The next page is listed while this one commits (from the position committed with it).
+        walk.list_ahead(
+            claim, cursor["token"], hide_disabled=cursor["pass"] == 2, step_seconds=time.monotonic() - began
+        )
     _commit_page(claim, cursor, page, enabled_pass=enabled_pass, seen_at=seen_at, finishing=finishing)
     return walk.StepResult.DONE if finishing else walk.StepResult.MORE
 
