@@ -15,6 +15,7 @@ from console.aws.clients import get_client
 from console.inventory import store
 from console.inventory.store import ListedIdentity
 from tests.cognito import DEVELOPER, GOOGLE, id_token
+from tests.xss import PAYLOADS, assert_rendered_as_text
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,14 @@ def test_the_last_developer_user_unlinked_leaves_nothing_to_ask(as_support, cogn
     assert developer_users_shown(html) == []
     assert "None linked to this identity." in html
     assert calls[LOOKUPS] == before
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_user_ids_found_by_a_search_are_shown_as_text(as_support, cognito, pool_id, payload):
+    register(cognito, pool_id, DEVELOPER, payload)
+    found = as_support.get(LOOKUP, {"q": payload})
+
+    html = as_support.get(found["Location"]).content.decode()
+
+    assert "As found by a search at" in html
+    assert_rendered_as_text(html, payload, payload)
