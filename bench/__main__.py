@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import bulk_check, inventory_pages
 from bench import concurrent as concurrent_users
 from bench import console as console_pages
 from bench import export as export_bench
 from bench import inventory as inventory_bench
-from bench import inventory_pages
 from bench import prune as prune_bench
 from bench import sync as sync_bench
 from bench.measure import Rate, median, rate, timed
@@ -56,6 +56,8 @@ class Plan:
     # The two inventory table sizes the pool page and the dashboard are timed at
     # (bench/inventory_pages.py; --inventory-big: 1M and 10M).
     page_sizes: tuple[int, int] = inventory_pages.DEFAULT_SIZES
+    # Ids of a bulk delete the inventory knows, checked against their pool (bench/bulk_check.py).
+    bulk_checked: int = bulk_check.IDS
 
 
 FULL = Plan(5.0, (1_000, 20_000, 1_000_000), (1_000, 20_000), 20, 10, 5, 40, 1_000_000, 200_000)
@@ -87,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only the concurrent users on gunicorn (about 90 s)",
     )
     parser.add_argument(
+        "--bulk-check-only",
+        action="store_true",
+        help="only the bulk delete check of 20,000 ids the inventory knows (seconds)",
+    )
+    parser.add_argument(
         "--inventory-big",
         action="store_true",
         help="time the pool page and the dashboard at 1M and 10M inventoried identities (minutes of seeding)",
@@ -103,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         if args.concurrent_only:
             concurrent_users.run(workdir, database_url, REGION, report.line, quick=args.quick)
+            return 0
+        if args.bulk_check_only:
+            bulk_check.run(report.line, plan.bulk_checked)
             return 0
         if not args.prune_only:
             _run(plan, workdir, database_url, report)
@@ -219,6 +229,8 @@ def _run(plan: Plan, workdir: Path, database_url: str, report: Report) -> None:
     sync_bench.run(report.line, plan.synced)
     # The pool page with its charts and the dashboard, the inventory table seeded directly.
     inventory_pages.run(f"sqlite:///{workdir / 'inventory-pages.sqlite3'}", report.line, plan.page_sizes)
+    # A bulk delete's membership check of ids the inventory knows: no LookupDeveloperIdentity.
+    bulk_check.run(report.line, plan.bulk_checked)
 
 
 # --- GetId -------------------------------------------------------------------------------

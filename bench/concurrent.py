@@ -14,11 +14,17 @@ and the benchmark's SQLite database. Then, for a fixed time:
 A 429 (the busy page: the quota's turn is not due within COGNITO_RATE_LIMIT_WAIT) is counted
 apart from the answers, and the client does what the page does: waits Retry-After, asks again.
 Latencies are of answers (200/302), measured at the client over loopback.
+
+Issue 21: the identity page a search opens asks no LookupDeveloperIdentity (the search's own
+call said which user is linked to it, console/identities/developer_users.py), so the searches
+alone spend that quota. The section prints searches per second and the identity page's p95
+beside the figures from before, and the load average (the machine may be shared).
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import random
 import re
 import statistics
@@ -41,6 +47,11 @@ WARMUP = 5.0
 SECONDS = 40.0
 QUICK_SECONDS = 15.0
 BEFORE = "issue 19's load test before: 4.5 pages/s, searches p95 9 s, pool page p95 ~6 s"
+# The same benchmark while each identity page still asked LookupDeveloperIdentity (issue 21):
+# one run on 2 cores, load average 0.7 at its start and 2.4 at its end.
+BEFORE_PAGE_FREE = (
+    "while the identity page asked LookupDeveloperIdentity: searches 1.10/s, identity page p95 1,033 ms"
+)
 
 
 @dataclass
@@ -264,7 +275,9 @@ def load(
 # --- Report -----------------------------------------------------------------------------------
 
 
-def report_lines(window: Window, seconds: float, searched: int, workers: str) -> list[str]:
+def report_lines(
+    window: Window, seconds: float, searched: int, workers: str, load: tuple[float, float] | None = None
+) -> list[str]:
     from console.aws.limiter import rate
 
     tallies = window.tallies
@@ -292,14 +305,19 @@ def report_lines(window: Window, seconds: float, searched: int, workers: str) ->
         )
     pages = sum(len(tally.answers) for tally in tallies.values())
     lines.append(
-        f"  searches per second {len(search.answers) / seconds:.2f}; all pages {pages / seconds:.2f}/s; "
+        f"  searches per second {len(search.answers) / seconds:.2f}; identity page p95 "
+        f"{tallies['identity'].percentile(0.95):.0f} ms; all pages {pages / seconds:.2f}/s; "
         f"pool page p95 {tallies['pool'].percentile(0.95):.0f} ms beside the searches' {search.percentile(0.95):.0f} ms"
     )
+    if load is not None:
+        lines.append(
+            f"  load average {load[0]:.1f} at the start, {load[1]:.1f} at the end (the machine is shared)"
+        )
     lines.append(
         "  (answers: 200/302, their latency at the client; 429: the busy page, asked again after its "
         "Retry-After;\n   incomplete: a search answered 200 with its list, as a pool was busy; the agent opens the match)"
     )
-    lines.append(f"  ({BEFORE})")
+    lines.append(f"  ({BEFORE};\n   {BEFORE_PAGE_FREE})")
     return lines
 
 
@@ -323,8 +341,10 @@ def run(
     with gunicorn(workdir, database_url, settings.REDIS_URL) as url:
         prime(url, agents, [f"/pools/{pools[0]}/", "/lookup/?" + urlencode({"q": users[0]})])
         _forget_buckets()
+        load_at_start = os.getloadavg()[0]
         window = load(url, agents, viewers, users, pools, seconds)
-    for line in report_lines(window, seconds, searched, _workers_and_threads()):
+        load_at_end = os.getloadavg()[0]
+    for line in report_lines(window, seconds, searched, _workers_and_threads(), (load_at_start, load_at_end)):
         report(line)
 
 

@@ -26,6 +26,8 @@ from console.aws.ids import is_cognito_id, region_of
 from console.aws.pools import PoolSummary, all_pools
 from console.inventory import queries
 
+from . import developer_users
+
 # A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
 _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
 
@@ -96,6 +98,7 @@ def search_developer_user(user: str, pools: Catalog, only_pool: str = "") -> Dev
     asked = tuple(pool for pool in pools.pools if not only_pool or pool.pool_id == only_pool)
     outcomes = fan_out(lambda pool: gateway.identity_of_developer_user(pool.pool_id, user), asked)
     matches = tuple(Match(outcome.item, outcome.value) for outcome in outcomes if outcome.ok)
+    developer_users.remember_found(user, ((match.pool.pool_id, match.identity_id) for match in matches))
     # "Not found" is an answer, not a failure.
     failures = tuple(
         Failure(f"{outcome.item.name} ({outcome.item.pool_id})", outcome.error)

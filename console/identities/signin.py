@@ -23,7 +23,7 @@ from console.aws import identities as gateway
 from console.aws.errors import CognitoError, InvalidInput
 from console.aws.ids import region_of
 
-from . import inventory_writes, tokens
+from . import developer_users, inventory_writes, tokens
 
 UNAUTHENTICATED, PROVIDER, DEVELOPER = "unauthenticated", "provider", "developer"
 FLOWS = {
@@ -205,6 +205,7 @@ def _developer(plan: Plan, result: Run) -> None:
         ),
         claims_of=lambda answer: answer.token,
     )
+    developer_users.forget(issued.identity_id)
     logins = {gateway.COGNITO_TOKEN_PROVIDER: issued.token}
     _credentials(plan, result, issued.identity_id, logins)
 

@@ -30,7 +30,7 @@ from console.errorpages import busy
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from .. import inventory_writes, lookup
+from .. import developer_users, inventory_writes, lookup
 from ..forms import MergeForm, ReasonForm, UnlinkLoginForm, merge_confirmation_text
 from ..links import identity_url, valid_cognito_id
 
@@ -124,6 +124,7 @@ def unlink_developer_user(request: HttpRequest, identity_id: str) -> HttpRespons
             return _page(
                 request, "identities/unlink_developer_user.html", target, form=form, user=user, error=exc
             )
+        developer_users.forget(target.identity_id)
         return _done(request, target, f"Developer user “{user}” is no longer linked to this identity.")
     last_login = len(target.identity.logins) <= 1
     return _page(
@@ -244,6 +245,7 @@ def _merge(
     except CognitoError as exc:
         context["error"] = exc
         return _page(request, "identities/merge.html", target, **context)
+    developer_users.forget(target.identity_id, plan.source_identity)
     inventory_writes.merged_away(plan.source_identity)
     return _done(request, target, f"Merged developer user “{plan.source}” into this identity.")
 
@@ -283,6 +285,7 @@ def delete(request: HttpRequest, identity_id: str) -> HttpResponse:
         if left:
             context["unprocessed"] = left
             return _page(request, "identities/delete.html", target, **context)
+        developer_users.forget(target.identity_id)
         inventory_writes.deleted(target.identity_id)
         messages.success(request, f"Identity {target.identity_id} was deleted.")
         return redirect(reverse("identities:browser", args=[target.pool.pool_id]))

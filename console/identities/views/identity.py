@@ -18,7 +18,7 @@ from console.errorpages import busy
 from console.htmx import render_page
 from console.inventory import queries
 
-from .. import lookup
+from .. import developer_users, lookup
 from ..history import history
 from ..links import pool_page_url, valid_cognito_id
 
@@ -27,10 +27,11 @@ DEVELOPER_USERS_PAGE = 10
 
 
 def _identity_pool(
-    request: HttpRequest, identity_id: str
+    request: HttpRequest, identity_id: str, found: developer_users.Found | None
 ) -> tuple[lookup.PoolOfIdentity, gateway.DeveloperUsersPage | None]:
     """The identity's pool: the inventory's (no call: an identity never changes pool), else the
-    one the link named if the service agrees, else found by asking.
+    one a search just found it in, else the one the link named if the service agrees, else
+    found by asking.
 
     Asking the named pool for the identity's developer users is the check; its answer is the
     first page of them, which the page then shows without asking again.
@@ -38,6 +39,8 @@ def _identity_pool(
     known = queries.pool_of(identity_id)
     if known is not None:
         return lookup.PoolOfIdentity(known.pool_id), None
+    if found is not None:
+        return lookup.PoolOfIdentity(found.pool_id), None
     named = request.GET.get("pool", "")
     if is_cognito_id(named) and region_of(named) == region_of(identity_id):
         try:
@@ -56,7 +59,8 @@ def _int_or_none(text: str | None) -> int | None:
 
 def _identity_context(request: HttpRequest, identity_id: str, identity: gateway.Identity) -> dict[str, Any]:
     context: dict[str, Any] = {"identity": identity, "identity_id": identity_id}
-    found, first_users = _identity_pool(request, identity_id)
+    found_by_search = developer_users.recall(identity_id)
+    found, first_users = _identity_pool(request, identity_id, found_by_search)
     pool_id = context["pool_id"] = found.pool_id
     if pool_id is None:
         # Why it is unknown: every pool answered "not mine", or some could not be asked now.
@@ -70,7 +74,7 @@ def _identity_context(request: HttpRequest, identity_id: str, identity: gateway.
         return context
     context["other_logins"] = tuple(name for name in identity.logins if name != pool.developer_provider)
     if has_perm(request.user, "lookup_identities"):
-        context.update(_developer_users_context(request, pool, identity_id, first_users))
+        context.update(_developer_users_context(request, pool, identity, first_users, found_by_search))
     return context
 
 
@@ -92,12 +96,26 @@ def _history_context(request: HttpRequest, identity_id: str, pool_id: str | None
 def _developer_users_context(
     request: HttpRequest,
     pool: gateway.PoolFacts,
-    identity_id: str,
+    identity: gateway.Identity,
     first: gateway.DeveloperUsersPage | None,
+    found: developer_users.Found | None,
 ) -> dict[str, Any]:
+    """The identity's developer user ids, asking LookupDeveloperIdentity only when nothing
+    else says them (developer_users.py): `?users=all` and the pager's links always ask."""
     if not pool.developer_provider:
         return {}  # no developer users to ask for (the page says so)
+    identity_id = identity.identity_id
     token = request.GET.get("users_token") or None
+    query = {"pool": pool.pool_id}
+    if not token and request.GET.get("users") != "all":
+        if not developer_users.may_have_any(identity, pool.developer_provider):
+            return {"developer_users": gateway.DeveloperUsersPage(identity_id, (), None)}
+        if first is None and found is not None and found.pool_id == pool.pool_id:
+            return {
+                "developer_users": gateway.DeveloperUsersPage(identity_id, found.users, None),
+                "users_found_at": found.as_of,
+                "users_all_url": "?" + urlencode({**query, "users": "all"}),
+            }
     try:
         users = (
             first
@@ -106,13 +124,13 @@ def _developer_users_context(
         )
     except CognitoError as exc:
         return {"users_error": exc}
-    query = {"pool": pool.pool_id}
     return {
         "developer_users": users,
         "users_more_url": "?" + urlencode({**query, "users_token": users.next_token})
         if users.next_token
         else None,
-        "users_first_url": "?" + urlencode(query) if token else None,
+        # Back to the first page the service gives, not to what a search found.
+        "users_first_url": "?" + urlencode({**query, "users": "all"}) if token else None,
     }
 
 

@@ -21,7 +21,7 @@ from console.aws import identities as gateway
 from console.aws.errors import CognitoError, NotFound
 from console.safeguards.reauth import recent_auth_required
 
-from .. import inventory_writes, tokens
+from .. import developer_users, inventory_writes, tokens
 from ..forms import DeveloperRegistrationForm
 from ..links import valid_cognito_id
 
@@ -64,5 +64,6 @@ def _register(pool: gateway.PoolFacts, data: dict[str, Any]) -> dict[str, Any]:
         )
     except CognitoError as exc:
         return {"error": exc}
+    developer_users.forget(issued.identity_id)
     inventory_writes.created(pool.pool_id, issued.identity_id)
     return {"issued": issued, "claims": tokens.readable_claims(issued.token), "registered_user": data["user"]}
