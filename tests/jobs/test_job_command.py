@@ -52,7 +52,7 @@ def test_delete_prints_the_new_jobs_id_last_and_attributes_it_to_the_user(ids_fi
 
     job = Job.objects.get()
     assert output.splitlines()[-1] == str(job.pk)
-    assert "1 duplicate line(s) removed: 4." in output
+    assert "1 duplicate line removed: 4." in output
     assert (job.kind, job.total, job.reason, job.created_by) == (Kind.DELETE, 3, "OPS-1", admin)
     assert list(Item.objects.filter(job=job).values_list("target", flat=True)) == ids
     assert AuditEvent.objects.get(operation="job.start").actor == admin.username

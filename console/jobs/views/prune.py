@@ -93,11 +93,14 @@ def part_context(job: Job, user: Any, form: DestructiveConfirmForm | None = None
             offer=offer,
             expected=prune.confirmation_text(job.total),
             changes=[
-                f"Up to {job.total} identities of pool {job.pool_id} that this dry run matched are deleted, "
-                "with their linked logins. Users signing in again get new identity ids.",
-                "The pool is listed again first: an identity that changed since the dry run and no longer "
-                "matches is not deleted (it is counted as skipped, with the reason), and identities that "
-                "newly match are not deleted either.",
+                f"Up to {job.total:,} identit{'y' if job.total == 1 else 'ies'} of pool {job.pool_id} that this "
+                "dry run matched will be deleted, with their linked logins. Users who sign in again will get "
+                "new identity ids.",
+            ],
+            notes=[
+                "The pool will be listed again first: an identity that changed since the dry run and no longer "
+                "matches will not be deleted (it is counted as skipped, with the reason), and identities that "
+                "newly match will not be deleted either.",
             ],
             form=form
             or (DestructiveConfirmForm(expected_text=prune.confirmation_text(job.total)) if offer else None),
