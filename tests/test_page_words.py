@@ -12,6 +12,7 @@ from datetime import time
 from html.parser import HTMLParser
 from typing import Any
 
+import botocore.session
 import pytest
 from django.urls import resolve, reverse
 from django.utils import timezone
@@ -207,3 +208,43 @@ def test_a_job_page_trail_runs_jobs_then_the_job(as_admin, objects):
         "Jobs",
         f"Job #{job_id}",
     ]
+
+
+CONFIRMATIONS = {
+    "pools:delete",
+    "identities:delete",
+    "identities:unlink_developer_user",
+    "identities:unlink_login",
+    "jobs:confirm",
+    "jobs:schedule_delete",
+}
+PRESENT_TENSE = re.compile(
+    r"\b(?:is|are|gets?|goes|moves?) (?:deleted|unlinked|merged|disabled|with it|into)\b"
+)
+
+
+def test_every_confirmation_says_what_will_happen(as_admin, objects):
+    pages = _whole_pages(as_admin, objects)
+
+    for name in CONFIRMATIONS:
+        text = re.sub(r"\s+", " ", visible_text(pages[name]))
+        assert " will be " in text, f"{name} does not say what will happen"
+        assert not PRESENT_TENSE.findall(text), f"{name}: {PRESENT_TENSE.findall(text)}"
+
+
+# The sign-in tester is a trace of the calls an app makes: their names are what it shows.
+API_TRACES = {"identities:signin_tester"}
+
+
+def test_support_reads_plain_words_not_api_names(as_support, objects):
+    operations = botocore.session.get_session().get_service_model("cognito-identity").operation_names
+    api_name = re.compile(r"\b(?:" + "|".join(operations) + r"|HideDisabled)\b")
+
+    pages = _whole_pages(as_support, objects)
+
+    assert {"identities:detail", "identities:browser", "identities:lookup", "pools:detail"} <= set(pages)
+    for name, html in pages.items():
+        if name not in API_TRACES:
+            assert not api_name.findall(visible_text(html)), (
+                f"{name} shows support {api_name.findall(visible_text(html))}"
+            )

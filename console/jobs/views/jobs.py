@@ -352,7 +352,9 @@ def _review_context(draft: Draft, form: DestructiveConfirmForm) -> dict[str, Any
         "changes": _changes(draft),
         "notes": draft.notes,
         "sample": draft.targets[:SAMPLE_SIZE],
-        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count} identities",
+        "button_label": "Merge"
+        if draft.kind == Kind.MERGE
+        else f"Delete {draft.count:,} identit{'y' if draft.count == 1 else 'ies'}",
         "cancel_url": _input_url(draft),
         "expires_at": draft.expires_at,
         **(_check_context(draft) if draft.kind == Kind.DELETE else {}),
