@@ -248,3 +248,22 @@ def test_support_reads_plain_words_not_api_names(as_support, objects):
             assert not api_name.findall(visible_text(html)), (
                 f"{name} shows support {api_name.findall(visible_text(html))}"
             )
+
+
+def test_counts_carry_thousands_separators(as_admin, admin, objects):
+    pool_id = objects["parameters"]["pool_id"]
+    targets = [[line, f"us-east-1:{line:08x}-0000-4000-8000-000000000000", ""] for line in range(1, 1201)]
+    draft = Draft.objects.create(
+        kind="delete", pool_id=pool_id, pool_name="words", targets=targets, checked=1200, created_by=admin
+    )
+    PruneSchedule.objects.filter(pk=objects["parameters"]["schedule_id"]).update(max_unconfirmed=5000)
+
+    confirm = re.sub(
+        r"\s+", " ", visible_text(as_admin.get(reverse("jobs:confirm", args=[draft.pk])).content.decode())
+    )
+    schedules = visible_text(as_admin.get(reverse("jobs:schedules")).content.decode())
+
+    assert "1,200 ids checked against the pool: 1,200 to delete" in confirm
+    assert "1,200 identities of pool" in confirm and "Delete 1,200 identities" in confirm
+    assert "1200" not in confirm.replace("DELETE 1200 IDENTITIES", "")
+    assert "5,000" in schedules and "5000" not in schedules
