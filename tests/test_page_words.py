@@ -206,7 +206,7 @@ def test_a_job_page_trail_runs_jobs_then_the_job(as_admin, objects):
         part.strip() for part in re.findall(r"<li[^>]*>(.*?)</li>", re.sub(r"<a[^>]*>|</a>", "", trail))
     ] == [
         "Jobs",
-        f"Job #{job_id}",
+        f"Job #{job_id} · Delete identities",
     ]
 
 
