@@ -106,7 +106,7 @@ def test_delete_refuses_a_file_naming_another_pools_identity_and_starts_nothing(
     message = str(refused.value)
     assert "\n" not in message
     assert message == (
-        f"Nothing was started: 1 id(s) refused: Line 2: {theirs} belongs to another identity pool, not {pool_id}."
+        f"Nothing was started: 1 id refused: Line 2: {theirs} belongs to another identity pool, not {pool_id}."
     )
     assert not Job.objects.exists()
     assert pool_identities(cognito, other_pool) == [theirs]
@@ -129,7 +129,7 @@ def test_delete_leaves_out_ids_that_do_not_exist_and_shows_the_checks_progress(
     )  # fmt: skip
 
     job = Job.objects.get()
-    assert "1 id(s) do not exist (already deleted) and were left out: lines 2." in output
+    assert "1 id does not exist (already deleted) and was left out: lines 2." in output
     assert output.splitlines()[-1] == str(job.pk)
     assert list(Item.objects.filter(job=job).values_list("line", "target")) == [(1, mine[0]), (3, mine[1])]
     assert progress.getvalue().splitlines()[-1] == "Checked 3 of 3 ids."
