@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "template_partials",
     "csp",
@@ -181,8 +182,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "console.accounts.context_processors.console",
             ],
-            # {% partialdef %} without {% load %}, as Django 6 has it built in.
-            "builtins": ["template_partials.templatetags.partials"],
+            # {% partialdef %} without {% load %}, as Django 6 has it built in; intcomma on every
+            # page, for the one number format of counts (1,200).
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "django.contrib.humanize.templatetags.humanize",
+            ],
         },
     }
 ]

@@ -34,7 +34,7 @@ def danger(request: HttpRequest) -> HttpResponse:
         return HttpResponse(f"deleted; reason: {form.cleaned_data['reason']}")
     context = {
         "form": form,
-        "changes": ["3 identities of pool “shop” are deleted with their logins."],
+        "changes": ["3 identities of pool “shop” will be deleted with their logins."],
         "button_label": "Delete 3 identities",
         "cancel_url": "/",
         "hidden": [("identity", "us-east-1:0a1b2c3d-0000-4000-8000-000000000001")],

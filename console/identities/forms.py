@@ -314,7 +314,7 @@ class BrowserFilterForm(forms.Form):
 
     size = forms.ChoiceField(label="Page size", required=False)
     hide = forms.BooleanField(
-        label="Hide disabled identities (HideDisabled)",
+        label="Hide disabled identities",
         required=False,
         widget=forms.CheckboxInput(attrs={"value": "1"}),
     )

@@ -61,7 +61,7 @@ def parse(raw: str) -> Query:
                 text,
                 "malformed",
                 f"Region {region_of(text)} is not one this console uses "
-                f"(AWS_REGIONS: {', '.join(settings.AWS_REGIONS)}).",
+                f"(it uses {', '.join(settings.AWS_REGIONS)}).",
             )
         return Query(text, "id")
     if _LOOKS_LIKE_ID.fullmatch(text):

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.utils.translation import ngettext
+
 from console.aws.ids import is_cognito_id, region_of
 
 DEVELOPER_USER_MAX = 1024
@@ -131,10 +133,20 @@ def parse_identity_ids(text: str, pool_id: str) -> Parsed:
             seen[value] = number
             parsed.targets.append(Target(number, value))
     if duplicates:
-        parsed.notes.append(f"{len(duplicates)} duplicate line(s) removed: {_lines(duplicates)}.")
+        parsed.notes.append(_duplicates_removed("line", duplicates))
     if not parsed.targets and not parsed.problem_count:
         parsed.add_problem("No identity ids were found: paste one per line, or upload a file.")
     return parsed
+
+
+def _duplicates_removed(what: str, numbers: list[int]) -> str:
+    """The note on duplicates left out, e.g. "1 duplicate line removed: 4." (`what`: line or row)."""
+    count = len(numbers)
+    if what == "row":
+        words = ngettext("duplicate row removed", "duplicate rows removed", count)
+    else:
+        words = ngettext("duplicate line removed", "duplicate lines removed", count)
+    return f"{count:,} {words}: {_lines(numbers)}."
 
 
 def parse_merge_pairs(text: str) -> Parsed:
@@ -164,7 +176,7 @@ def parse_merge_pairs(text: str) -> Parsed:
         destination_line.setdefault(destination, number)
         parsed.targets.append(Target(number, source, destination))
     if duplicates:
-        parsed.notes.append(f"{len(duplicates)} duplicate row(s) removed: {_lines(duplicates)}.")
+        parsed.notes.append(_duplicates_removed("row", duplicates))
     if not parsed.targets and not parsed.problem_count:
         parsed.add_problem(
             "No rows were found: one source_user_identifier,destination_user_identifier per line."

@@ -14,7 +14,7 @@ def test_delete_a_pool(page, login_as, console_log, make_pool, cognito, screensh
     page.goto(f"/pools/{pool_id}/")
 
     page.get_by_role("link", name="Delete pool").click()
-    expect(page.get_by_text("Every identity of the pool goes with it")).to_be_visible()
+    expect(page.get_by_text("Every identity of the pool will go with it")).to_be_visible()
     page.get_by_label("Type retired app to confirm").fill("Retired app")
     page.get_by_label("Reason").fill("TICKET-7: app retired")
     page.get_by_role("button", name="Delete pool").click()

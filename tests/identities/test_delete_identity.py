@@ -24,7 +24,7 @@ def test_the_page_says_what_is_deleted_and_what_to_type(as_admin, pool_id, devel
 
     html = as_admin.get(url(identity), {"pool": pool_id}).content.decode()
 
-    assert f"Identity {identity} of pool “everything” is deleted with its logins" in html
+    assert f"Identity {identity} of pool “everything” will be deleted with its logins" in html
     assert f'<code class="expected">{DELETE_ONE}</code>' in html
 
 

@@ -39,8 +39,8 @@ def test_choosing_the_other_user_shows_what_will_change_before_anything_does(
     html = response.content.decode()
     assert response.status_code == 200
     assert "This cannot be undone" in html
-    assert f"every login of its identity {other} move to this identity ({keeper})" in html
-    assert f"Identity {other} is disabled" in html
+    assert f"every login of its identity {other} will be merged into this identity ({keeper})" in html
+    assert f"Identity {other} will be disabled" in html
     assert '<code class="expected">MERGE customer-2</code>' in html
     assert cognito.describe_identity(IdentityId=other)["Logins"]
 

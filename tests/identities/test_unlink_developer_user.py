@@ -27,7 +27,7 @@ def test_the_page_says_what_happens_and_asks_for_a_reason(as_support, pool_id, d
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "UnlinkDeveloperIdentity detaches developer user <code>customer-1</code>" in html
+    assert f"Developer user <code>customer-1</code> ({DEVELOPER}) will be unlinked from this identity" in html
     assert "This is the identity's last login" in html
     assert 'name="reason"' in html
 

@@ -37,7 +37,7 @@ def test_the_form_says_the_users_token_is_needed_and_never_kept(as_support, pool
 
     html = as_support.get(url(identity), {"pool": pool_id}).content.decode()
 
-    assert "the call must carry one of the identity's current logins" in html
+    assert "the request must carry one of the identity's current logins" in html
     assert "never stores, logs or shows it" in html
     for provider in (GOOGLE, FACEBOOK):
         assert f'name="remove" value="{provider}"' in html

@@ -52,7 +52,7 @@ def test_delete_prints_the_new_jobs_id_last_and_attributes_it_to_the_user(ids_fi
 
     job = Job.objects.get()
     assert output.splitlines()[-1] == str(job.pk)
-    assert "1 duplicate line(s) removed: 4." in output
+    assert "1 duplicate line removed: 4." in output
     assert (job.kind, job.total, job.reason, job.created_by) == (Kind.DELETE, 3, "OPS-1", admin)
     assert list(Item.objects.filter(job=job).values_list("target", flat=True)) == ids
     assert AuditEvent.objects.get(operation="job.start").actor == admin.username
@@ -106,7 +106,7 @@ def test_delete_refuses_a_file_naming_another_pools_identity_and_starts_nothing(
     message = str(refused.value)
     assert "\n" not in message
     assert message == (
-        f"Nothing was started: 1 id(s) refused: Line 2: {theirs} belongs to another identity pool, not {pool_id}."
+        f"Nothing was started: 1 id refused: Line 2: {theirs} belongs to another identity pool, not {pool_id}."
     )
     assert not Job.objects.exists()
     assert pool_identities(cognito, other_pool) == [theirs]
@@ -129,7 +129,7 @@ def test_delete_leaves_out_ids_that_do_not_exist_and_shows_the_checks_progress(
     )  # fmt: skip
 
     job = Job.objects.get()
-    assert "1 id(s) do not exist (already deleted) and were left out: lines 2." in output
+    assert "1 id does not exist (already deleted) and was left out: lines 2." in output
     assert output.splitlines()[-1] == str(job.pk)
     assert list(Item.objects.filter(job=job).values_list("line", "target")) == [(1, mine[0]), (3, mine[1])]
     assert progress.getvalue().splitlines()[-1] == "Checked 3 of 3 ids."

@@ -178,7 +178,7 @@ def test_the_job_command_checks_through_the_inventory_too(
         "job", "delete", "--pool", pool_id, "--ids-file", str(path), "--reason", "OPS-1", "--user", admin.username,
         stdout=StringIO(), stderr=errors,
     )  # fmt: skip
-    assert "2 id(s) confirmed in the pool by the inventory" in errors.getvalue()
+    assert "2 ids confirmed in the pool by the inventory" in errors.getvalue()
     assert calls["LookupDeveloperIdentity"] == 0
 
     path.write_text(theirs + "\n")

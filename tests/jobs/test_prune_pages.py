@@ -122,7 +122,7 @@ def test_the_dry_runs_page_shows_count_filter_sample_and_the_confirmation(as_adm
 
     assert "<strong>3</strong> matching identities" in html
     assert "Identities that have no linked logins (guests)" in html
-    assert "Listing: 4 identities listed in 1 ListIdentities page" in html
+    assert "Listing: 4 identities listed in 1 page" in html
     for target in prune.ids_of(prune.sample(finished_dry_run)):
         assert target in html
     assert "PRUNE 3 IDENTITIES" in html and f'action="{run_url(finished_dry_run)}"' in html
@@ -217,7 +217,7 @@ def test_the_polled_progress_fragment_shows_the_count_so_far(as_admin, cognito, 
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert "<strong>60</strong> matching identities so far" in html
-    assert "Listing: 60 identities listed in 1 ListIdentities page" in html
+    assert "Listing: 60 identities listed in 1 page" in html
     # The total grows while listing: the bar does not pretend to be full.
     assert "60 of 60 items processed" not in html
     assert "Listing the pool: 60 identities listed so far" in html

@@ -105,8 +105,32 @@ def test_duplicates_are_removed_and_said_so(as_admin, cognito, pool_id):
     check_drafts()
 
     page = as_admin.get(url).content.decode()
-    assert "2 duplicate line(s) removed: 3, 4." in page
+    notes, danger = _notes_and_danger_box(page)
+    assert "2 duplicate lines removed: 3, 4." in notes
+    assert "duplicate" not in danger
+    assert "2 identities of pool" in danger and "will be deleted" in danger
     assert "DELETE 2 IDENTITIES" in page
+
+
+def test_one_duplicate_is_one_line_removed(as_admin, cognito, pool_id):
+    (only,) = guest_identities(cognito, pool_id, 1)
+
+    url = confirm_url(review(as_admin, pool_id, f"{only}\n{only}\n"))
+    check_drafts()
+
+    notes, danger = _notes_and_danger_box(as_admin.get(url).content.decode())
+    assert "1 duplicate line removed: 2." in notes
+    assert "1 identity of pool" in danger and "will be deleted" in danger
+    assert "(s)" not in notes + danger
+
+
+def _notes_and_danger_box(page: str) -> tuple[str, str]:
+    """The notes above the confirmation's red box, and the box: only what cannot be undone."""
+    notes = re.search(r'<ul class="confirm-notes" data-testid="confirm-notes">(.*?)</ul>', page, re.S)
+    danger = re.search(r'<div class="danger-zone">(.*?)</div>', page, re.S)
+    assert notes and danger
+    assert page.index(notes[0]) < page.index(danger[0])
+    return notes[1], danger[1]
 
 
 def test_an_uploaded_text_file_is_read(as_admin, cognito, pool_id):

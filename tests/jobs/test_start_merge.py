@@ -87,7 +87,7 @@ def test_duplicate_rows_are_dropped_and_trailing_empty_cells_forgiven(as_admin, 
     assert response.status_code == 302
     draft = Draft.objects.get()
     assert draft.targets == [[1, "a", "b"], [3, "c", "b"]]
-    assert draft.notes == ["1 duplicate row(s) removed: 2."]
+    assert draft.notes == ["1 duplicate row removed: 2."]
 
 
 def test_a_pool_without_a_developer_provider_cannot_merge(as_admin, cognito):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from console.audit.models import AuditEvent
@@ -108,7 +109,7 @@ def test_an_admin_saves_a_nightly_sync_of_every_pool_and_everyone_sees_it(as_adm
     event = AuditEvent.objects.get(operation="schedule.create")
     assert event.after["kind"] == "sync" and event.after["pools"] == "every pool"
     html = as_viewer.get(reverse("jobs:schedules")).content.decode()
-    assert "Every pool (AWS_REGIONS)" in html
+    assert f"Every pool of {', '.join(settings.AWS_REGIONS)}" in html
     assert "Inventory sync, with the disabled pass (each pool listed twice)" in html
 
 

@@ -39,7 +39,7 @@ def test_the_page_says_what_goes_and_asks_for_the_exact_name_and_a_reason(as_adm
     page = text(html)
     assert response.status_code == 200
     assert html.count("<h1>") == 1
-    assert "Every identity of the pool goes with it" in page
+    assert "Every identity of the pool will go with it" in page
     assert "Type everything to confirm" in page
     assert "Reason" in page
     assert '<button type="submit" class="button danger">Delete pool</button>' in html

@@ -312,7 +312,8 @@ def test_the_pool_page_names_the_pool_in_its_breadcrumb_heading_and_title(as_adm
 
     assert '<h1 id="pool-heading">everything</h1>' in html
     assert re.search(
-        r'<nav class="breadcrumb" id="pool-breadcrumb" aria-label="Breadcrumb">.*everything</span>', html
+        r'<nav class="breadcrumb" id="pool-breadcrumb" aria-label="Breadcrumb">.*<li aria-current="page">everything</li>',
+        html,
     )
     assert "<title>everything · Cognito Identity Console</title>" in html
     assert "hx-swap-oob" not in html

@@ -72,7 +72,7 @@ def test_a_pool_name_works_as_the_expected_text():
 def _render(form) -> str:
     context = {
         "form": form,
-        "changes": ["Pool “<b>shop</b>” is deleted."],
+        "changes": ["Pool “<b>shop</b>” will be deleted."],
         "button_label": "Delete pool",
         "cancel_url": "/pools/x/",
         "hidden": [("identity", 'a"b')],
@@ -84,7 +84,7 @@ def _render(form) -> str:
 def test_the_fragment_says_what_will_change_and_what_to_type():
     html = _render(DestructiveConfirmForm(expected_text="shop <prod>"))
 
-    assert "<li>Pool “&lt;b&gt;shop&lt;/b&gt;” is deleted.</li>" in html
+    assert "<li>Pool “&lt;b&gt;shop&lt;/b&gt;” will be deleted.</li>" in html
     assert '<code class="expected">shop &lt;prod&gt;</code>' in html
     assert '<input type="hidden" name="identity" value="a&quot;b">' in html
     assert '<button type="submit" class="button danger">Delete pool</button>' in html

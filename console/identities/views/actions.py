@@ -191,9 +191,9 @@ def _merge_plan(target: Target, form: MergeForm) -> MergePlan | CognitoError:
 
 def _merge_changes(target: Target, plan: MergePlan) -> list[str]:
     return [
-        f"Developer user “{plan.source}” and every login of its identity {plan.source_identity} move to this "
-        f"identity ({target.identity_id}), next to “{plan.into}”.",
-        f"Identity {plan.source_identity} is disabled: apps that cached it must call GetId again.",
+        f"Developer user “{plan.source}” and every login of its identity {plan.source_identity} will be merged "
+        f"into this identity ({target.identity_id}), next to “{plan.into}”.",
+        f"Identity {plan.source_identity} will be disabled: apps that cached it must ask Cognito for an id again.",
     ]
 
 
@@ -266,9 +266,9 @@ def delete(request: HttpRequest, identity_id: str) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "changes": [
-            f"Identity {target.identity_id} of pool “{target.pool.name}” is deleted with its logins"
+            f"Identity {target.identity_id} of pool “{target.pool.name}” will be deleted with its logins"
             f"{' (' + ', '.join(target.identity.logins) + ')' if target.identity.logins else ''}.",
-            "Apps that cached this identity id get “Identity not found” until they call GetId again.",
+            "Apps that cached this identity id will get “Identity not found” until they ask Cognito for an id again.",
         ],
         "hidden": [("pool", target.pool.pool_id)],
     }

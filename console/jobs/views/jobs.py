@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -280,17 +281,20 @@ def new_merge(request: HttpRequest) -> HttpResponse:
 
 
 def _changes(draft: Draft) -> list[str]:
+    """What cannot be undone, for the danger box (the draft's notes are shown above it)."""
     pool = f"“{draft.pool_name}” ({draft.pool_id})" if draft.pool_name else draft.pool_id
     if draft.kind == Kind.MERGE:
+        merges = ngettext("%(count)s merge", "%(count)s merges", draft.count) % {"count": f"{draft.count:,}"}
         return [
-            f"{draft.count} merge(s) in pool {pool}: each source developer user, with every login of its "
-            "identity, moves into the destination's identity; the source's old identity is disabled.",
-            *draft.notes,
+            f"{merges} in pool {pool}: each source developer user, with every login of its identity, "
+            "will be merged into the destination's identity; the source's old identity will be disabled.",
         ]
+    identities = ngettext("%(count)s identity", "%(count)s identities", draft.count) % {
+        "count": f"{draft.count:,}"
+    }
     return [
-        f"{draft.count} identities of pool {pool} are deleted, with their linked logins. "
-        "Users signing in again get new identity ids.",
-        *draft.notes,
+        f"{identities} of pool {pool} will be deleted, with their linked logins. "
+        "Users who sign in again will get new identity ids.",
     ]
 
 
@@ -346,8 +350,11 @@ def _review_context(draft: Draft, form: DestructiveConfirmForm) -> dict[str, Any
         "draft": draft,
         "form": form,
         "changes": _changes(draft),
+        "notes": draft.notes,
         "sample": draft.targets[:SAMPLE_SIZE],
-        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count} identities",
+        "button_label": "Merge"
+        if draft.kind == Kind.MERGE
+        else f"Delete {draft.count:,} identit{'y' if draft.count == 1 else 'ies'}",
         "cancel_url": _input_url(draft),
         "expires_at": draft.expires_at,
         **(_check_context(draft) if draft.kind == Kind.DELETE else {}),

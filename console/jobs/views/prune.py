@@ -93,11 +93,14 @@ def part_context(job: Job, user: Any, form: DestructiveConfirmForm | None = None
             offer=offer,
             expected=prune.confirmation_text(job.total),
             changes=[
-                f"Up to {job.total} identities of pool {job.pool_id} that this dry run matched are deleted, "
-                "with their linked logins. Users signing in again get new identity ids.",
-                "The pool is listed again first: an identity that changed since the dry run and no longer "
-                "matches is not deleted (it is counted as skipped, with the reason), and identities that "
-                "newly match are not deleted either.",
+                f"Up to {job.total:,} identit{'y' if job.total == 1 else 'ies'} of pool {job.pool_id} that this "
+                "dry run matched will be deleted, with their linked logins. Users who sign in again will get "
+                "new identity ids.",
+            ],
+            notes=[
+                "The pool will be listed again first: an identity that changed since the dry run and no longer "
+                "matches will not be deleted (it is counted as skipped, with the reason), and identities that "
+                "newly match will not be deleted either.",
             ],
             form=form
             or (DestructiveConfirmForm(expected_text=prune.confirmation_text(job.total)) if offer else None),
@@ -122,7 +125,10 @@ def prune_run(request: HttpRequest, job_id: int) -> HttpResponse:
         except ValueError as exc:
             messages.warning(request, f"Nothing was started: {exc}")
             return redirect("jobs:detail", job_id=dry_run.pk)
-        messages.success(request, f"Prune {job.pk} started: it deletes at most {dry_run.total} identities.")
+        messages.success(
+            request,
+            f"Prune {job.pk} started: it will delete at most {dry_run.total:,} identit{'y' if dry_run.total == 1 else 'ies'}.",
+        )
         return redirect("jobs:detail", job_id=job.pk)
     context = progress_context(dry_run, request.user)
     context["prune_form"] = form

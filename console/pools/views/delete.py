@@ -53,9 +53,9 @@ def _expected_text(pool: Pool) -> str:
 def _changes(pool: Pool) -> dict[str, object]:
     return {
         "changes": [
-            f"Pool “{pool.name}” ({pool.pool_id}) is deleted.",
-            "Every identity of the pool goes with it: apps lose them, and their ids are gone for good.",
-            "Its roles, role mappings, principal-tag maps and tags are deleted too.",
+            f"Pool “{pool.name}” ({pool.pool_id}) will be deleted.",
+            "Every identity of the pool will go with it: apps will lose them, and their ids will be gone for good.",
+            "Its roles, role mappings, principal-tag maps and tags will be deleted too.",
         ],
         "cancel_url": reverse("pools:detail", args=[pool.pool_id]),
     }

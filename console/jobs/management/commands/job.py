@@ -44,6 +44,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from console.accounts.roles import has_perm
 from console.audit.record import audit_actor
@@ -138,7 +139,9 @@ class Command(BaseCommand):
             self.stdout.write(note)
         with audit_actor(user.get_username(), user=user):
             job = intake.start(checked, reason=reason, user=user, left_out=left_out)
-        self.stdout.write(f"Started job {job.pk}: {job.get_kind_display().lower()}, {job.total} item(s).")
+        self.stdout.write(
+            f"Started job {job.pk}: {job.get_kind_display().lower()}, {job.total:,} {ngettext('item', 'items', job.total)}."
+        )
         self.stdout.write(str(job.pk))
 
     def _check_membership(self, checked: intake.Checked) -> membership.Found:
@@ -146,7 +149,7 @@ class Command(BaseCommand):
         total = len(checked.parsed.targets)
         pool_id = checked.pool.pool_id if checked.pool else ""
         self.stderr.write(
-            f"Checking that the {total} id(s) belong to pool {pool_id} (the inventory first, then one call per id it does not know)…"
+            f"Checking {_ids(total)} against pool {pool_id} (the inventory first, then one call per id it does not know)…"
         )
         last = time.monotonic()
 
@@ -165,17 +168,18 @@ class Command(BaseCommand):
             ) from None
         if found.confirmed:
             self.stderr.write(
-                f"{found.confirmed} id(s) confirmed in the pool by the inventory (no call needed)."
+                f"{_ids(found.confirmed)} confirmed in the pool by the inventory (no call needed)."
             )
         if found.refused:
             refusals = [f"Line {line}: {identity} {reason}" for line, identity, reason in found.refused]
             shown = "; ".join(refusals[:SHOWN_PROBLEMS]) + ("; …" if len(refusals) > SHOWN_PROBLEMS else "")
-            raise CommandError(f"Nothing was started: {len(refusals)} id(s) refused: {shown}")
+            raise CommandError(f"Nothing was started: {_ids(len(refusals))} refused: {shown}")
         if found.missing:
             lines = ", ".join(str(line) for line, _ in found.missing[: membership.SHOWN])
             more = ", …" if len(found.missing) > membership.SHOWN else ""
             self.stdout.write(
-                f"{len(found.missing)} id(s) do not exist (already deleted) and were left out: lines {lines}{more}."
+                f"{_ids(len(found.missing))} {ngettext('does', 'do', len(found.missing))} not exist (already deleted) "
+                f"and {ngettext('was', 'were', len(found.missing))} left out: lines {lines}{more}."
             )
         if len(found.missing) == total:
             raise CommandError("Nothing was started: none of the ids exists (all already deleted).")
@@ -394,6 +398,11 @@ def _add_sync_parser(actions: Any) -> None:
     )
     starter.add_argument("--reason", default="", help="why (kept in the audit trail; optional)")
     starter.add_argument("--user", required=True, help="console user the job is attributed to")
+
+
+def _ids(count: int) -> str:
+    """1 -> "1 id"; 1200 -> "1,200 ids"."""
+    return f"{count:,} {ngettext('id', 'ids', count)}"
 
 
 def _job(job_id: int) -> Job:
