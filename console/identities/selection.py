@@ -43,6 +43,10 @@ class Selection:
     def count(self) -> int:
         return len(self.ids)
 
+    @property
+    def limit_words(self) -> str:
+        return f"{self.limit:,}"
+
     def has(self, identity_id: str) -> bool:
         return identity_id in self._set
 

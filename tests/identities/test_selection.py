@@ -114,6 +114,20 @@ def test_ticks_survive_paging_in_inventory_mode_with_next_and_previous(as_admin,
     assert "Select all 25 matches and delete…" in again1
 
 
+def test_inventory_mode_keeps_the_limit_and_clears_too(as_admin, pool_id, settings):
+    settings.IDENTITY_SELECTION_MAX = 4
+    sync(pool_id, [listed(number) for number in range(1, 16)], at=SYNCED_AT)
+    page1 = as_admin.get(browser_url(pool_id), {"sort": "created", "size": 10}).content.decode()
+
+    html = follow(as_admin, submit(as_admin, pool_id, page1, [], action="page"))
+
+    assert "A selection holds at most 4 identities: 6 of the ones ticked on this page were not added" in html
+    assert ticked(html) == [identity_id(n) for n in range(1, 5)] and count_shown(html) == 4
+    cleared = follow(as_admin, submit(as_admin, pool_id, html, ticked(html), action="clear"))
+    assert count_shown(cleared) == 0 and ticked(cleared) == []
+    assert identity_ids_shown(cleared) == identity_ids_shown(page1)
+
+
 def test_select_all_on_this_page_and_clear(as_admin, pool_id, walk_live):
     ids, page1 = walk_live
 
