@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -50,7 +51,7 @@ class Selection:
     def has(self, identity_id: str) -> bool:
         return identity_id in self._set
 
-    @property
+    @cached_property
     def _set(self) -> frozenset[str]:
         return frozenset(self.ids)
 

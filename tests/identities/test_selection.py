@@ -209,6 +209,23 @@ def test_delete_selected_opens_the_review_with_exactly_the_selected_ids(as_admin
     assert len(selected(as_admin, pool_id)) == 5
 
 
+def test_a_full_selection_of_ten_pages_reaches_the_review_without_losing_an_id(as_admin, pool_id):
+    # The default limit, filled through the inventory's largest pages.
+    sync(pool_id, [listed(number) for number in range(1, 1001)], at=SYNCED_AT)
+    html = as_admin.get(browser_url(pool_id), {"sort": "created", "size": 100}).content.decode()
+    for _ in range(9):
+        html = follow(
+            as_admin, submit(as_admin, pool_id, html, identity_ids_shown(html), go=go_value(html, "next"))
+        )
+    assert count_shown(html) == 900
+
+    response = submit(as_admin, pool_id, html, identity_ids_shown(html), action="delete")
+
+    assert response.status_code == 302
+    draft = Draft.objects.get()
+    assert [target for _, target, _ in draft.targets] == [identity_id(n) for n in range(1, 1001)]
+
+
 def test_the_selection_is_cleared_once_the_job_starts_and_kept_when_the_draft_is_discarded(
     as_admin, pool_id, walk_live
 ):
