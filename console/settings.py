@@ -347,6 +347,9 @@ COGNITO_RATE_LIMIT_WAIT = env_int("COGNITO_RATE_LIMIT_WAIT", 1)
 # Identity lookups ask every pool with a developer provider, and a bulk delete's pool check asks
 # about every id: at most this many calls at once.
 LOOKUP_WORKERS = env_int("LOOKUP_WORKERS", 4, minimum=1)
+# The identity browser keeps an admin's selection for a bulk delete in the session, which is
+# written on every request: at most this many ids a pool (about 50 bytes each).
+IDENTITY_SELECTION_MAX = env_int("IDENTITY_SELECTION_MAX", 1000, minimum=1)
 
 # Audit: how many reverse proxies of ours append to X-Forwarded-For. 0 (the default)
 # records REMOTE_ADDR; n > 0 records the address the n-th proxy from the app saw.

@@ -58,6 +58,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "identities:detail": {"GET": "view_console"},
     # The inventory browser's matches as CSV: reading identities in bulk, like the export job.
     "identities:export_matches": {"GET": "run_jobs"},
+    # The browser's selection for a bulk delete: kept in the session, handed to the jobs' review.
+    "identities:selection": {"POST": "run_jobs"},
     "identities:lookup": {"GET": "lookup_identities"},
     "identities:unlink_developer_user": {"GET": "unlink_identities", "POST": "unlink_identities"},
     "identities:unlink_login": {"GET": "unlink_identities", "POST": "unlink_identities"},

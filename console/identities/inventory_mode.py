@@ -44,27 +44,37 @@ class InventoryState:
     parsed: querystring.Parsed
     size: int = DEFAULT_PAGE_SIZE
     after: str | None = None
+    # The page that ends just before this position (Previous page); `after` wins if both are set.
+    before: str | None = None
 
     @classmethod
     def of(cls, query: Any) -> InventoryState:
         size = query.get("size", "")
+        after = query.get("after") or None
         return cls(
             querystring.parse(query),
             int(size) if size in {str(choice) for choice in PAGE_SIZES} else DEFAULT_PAGE_SIZE,
-            query.get("after") or None,
+            after,
+            None if after else query.get("before") or None,
         )
 
     def search_query(self) -> dict[str, str]:
         """The filters and order only: what "select all matches" and the export hand on."""
         return querystring.encode(self.parsed.filters, self.parsed.sort)
 
-    def url(self, *, after: str | None = None) -> str:
+    def url(self, *, after: str | None = None, before: str | None = None) -> str:
         params = {"source": "inventory", **self.search_query()}
         if self.size != DEFAULT_PAGE_SIZE:
             params["size"] = str(self.size)
         if after:
             params["after"] = after
+        elif before:
+            params["before"] = before
         return "?" + urlencode(params)
+
+    def here(self) -> str:
+        """This page's own URL (query string)."""
+        return self.url(after=self.after, before=self.before)
 
 
 def _optional_url(name: str, *args: Any) -> str | None:
@@ -122,15 +132,21 @@ def inventory_context(pool_id: str, state: InventoryState, stats: queries.PoolSt
         **_selection_urls(pool_id, state),
     }
     try:
-        page = queries.search(pool_id, filters, state.parsed.sort, state.after, limit=state.size)
+        page = queries.search(
+            pool_id, filters, state.parsed.sort, state.after, before=state.before, limit=state.size
+        )
     except queries.InvalidCursor as exc:
         context.update(cursor_error=str(exc), first_url=state.url())
         return context
+    previous = state.url(before=page.previous_cursor) if page.previous_cursor else None
+    # A Previous that seeks back to fewer than a page shows the first page: no First link there.
+    not_first = bool(state.after or state.before) and (previous or not page.identities)
     context.update(
         page=page,
         matches=page.matches,
         next_url=state.url(after=page.next_cursor) if page.next_cursor else None,
-        first_url=state.url() if state.after else None,
+        prev_url=previous,
+        first_url=state.url() if not_first else None,
     )
     return context
 

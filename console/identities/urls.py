@@ -1,10 +1,15 @@
 from django.urls import path
 
-from .views import actions, browser, export_matches, identity, lookup, registration, tester
+from .views import actions, browser, export_matches, identity, lookup, registration, selection, tester
 
 app_name = "identities"
 urlpatterns = [
     path("pools/<pool_id:pool_id>/identities/", browser.browser, name="browser"),
+    path(
+        "pools/<pool_id:pool_id>/identities/selection",
+        selection.selection_view,
+        name="selection",
+    ),
     path(
         "pools/<pool_id:pool_id>/identities/matches.csv",
         export_matches.export_matches,

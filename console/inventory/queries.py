@@ -254,6 +254,11 @@ class Sort(enum.StrEnum):
     def descending(self) -> bool:
         return self.value.startswith("-")
 
+    @property
+    def reversed(self) -> Sort:
+        """The same order backwards (ties too): what seeks the page before a position."""
+        return Sort(self.value[1:] if self.descending else f"-{self.value}")
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -284,12 +289,14 @@ class Filters:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One keyset page: its identities, the cursor of the next page (None on the last), and
-    the number of matches (None when not asked for)."""
+    """One keyset page: its identities, the cursor of the next page (None on the last), the
+    number of matches (None when not asked for), and the cursor of the previous page (None on
+    the first): a `before` position, the first identity of this page."""
 
     identities: tuple[InventoriedIdentity, ...]
     next_cursor: str | None
     matches: int | None = field(default=None)
+    previous_cursor: str | None = field(default=None)
 
 
 class InvalidCursor(ValueError):
@@ -374,20 +381,43 @@ def search(
     sort: Sort = Sort.CREATED_DESC,
     after: str | None = None,
     *,
+    before: str | None = None,
     limit: int = 60,
     count: bool = True,
 ) -> SearchPage:
     """One page of the pool's identities that match, in `sort` order, starting after the
-    position `after` (a cursor from the previous page; raises InvalidCursor if it is not one).
-    Pages neither repeat nor skip an identity, ties included, whatever changes in between."""
+    position `after` (a cursor from the previous page; raises InvalidCursor if it is not one),
+    or ending just before the position `before` (a page's `previous_cursor`: the page before
+    it, read backwards in the reversed order). Pages neither repeat nor skip an identity, ties
+    included, whatever changes in between; with fewer than `limit` identities before `before`,
+    the page is the first page."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    matches = count_matches(pool_id, filters) if count else None
+    if before:
+        earlier = _page(pool_id, filters, sort.reversed, decode_cursor(sort, before), limit + 1)
+        if len(earlier) > limit:
+            found = earlier[:limit][::-1]
+            # The identity after this page exists: it is the position the page was asked before.
+            more = bool(_page(pool_id, filters, sort, _position(sort, found[-1]), 1))
+            return SearchPage(
+                tuple(found),
+                encode_cursor(sort, found[-1]) if more else None,
+                matches,
+                encode_cursor(sort, found[0]),
+            )
+        after = None  # fewer than a page before it: the first page, whole
     position = decode_cursor(sort, after) if after else None
     found = _page(pool_id, filters, sort, position, limit + 1)
     more = len(found) > limit
     found = found[:limit]
     next_cursor = encode_cursor(sort, found[-1]) if more else None
-    return SearchPage(tuple(found), next_cursor, count_matches(pool_id, filters) if count else None)
+    previous_cursor = encode_cursor(sort, found[0]) if position is not None and found else None
+    return SearchPage(tuple(found), next_cursor, matches, previous_cursor)
+
+
+def _position(sort: Sort, identity: InventoriedIdentity) -> tuple[dt.datetime, str]:
+    return getattr(identity, sort.column), identity.identity_id
 
 
 def count_matches(pool_id: str, filters: Filters) -> int:
@@ -422,5 +452,4 @@ def iterate_matches(
         yield from found
         if len(found) < batch:
             return
-        last = found[-1]
-        position = (getattr(last, sort.column), last.identity_id)
+        position = _position(sort, found[-1])

@@ -1,6 +1,7 @@
 // The identity browser's row selection: a live count, and one box to select the whole page.
-// Without JavaScript the page still works: "Select all on this page" is a link, and the
-// count shows what the page was rendered with.
+// Without JavaScript the page still works: the selection is kept on the server, every button of
+// the selection form (the pager's too) posts the page's ticks, and the count shows what the
+// page was rendered with. The count here is the ids selected on other pages plus this page's ticks.
 (function () {
   "use strict";
 
@@ -9,7 +10,8 @@
     var checked = form.querySelectorAll("input[data-select-row]:checked").length;
     var count = form.querySelector("[data-selection-count]");
     if (count) {
-      count.textContent = checked + " selected";
+      var base = parseInt(count.getAttribute("data-selection-base"), 10) || 0;
+      count.textContent = (base + checked) + " selected";
     }
     var all = form.querySelector("input[data-select-page]");
     if (all) {

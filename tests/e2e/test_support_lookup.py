@@ -75,11 +75,11 @@ def test_the_browser_pages_forward_and_back_in_place(page, login_as, console_log
     expect(rows).to_have_count(10)
     page.evaluate("window.stillTheSamePage = true")
 
-    page.get_by_role("link", name="Next page").click()
+    page.get_by_role("button", name="Next page").click()
     expect(page.get_by_test_id("page-number")).to_have_text("Page 2")
-    page.get_by_role("link", name="Next page").click()
+    page.get_by_role("button", name="Next page").click()
     expect(rows).to_have_count(5)
-    page.get_by_role("link", name="Previous page").click()
+    page.get_by_role("button", name="Previous page").click()
 
     expect(page.get_by_test_id("page-number")).to_have_text("Page 2")
     expect(rows.first).to_have_attribute("data-identity-id", created[10])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -223,33 +223,15 @@ def test_admins_can_select_rows_viewers_and_support_cannot(as_admin, as_support,
     assert "0 selected" in html
 
 
-def test_select_all_on_this_page_checks_every_row_of_the_page_only(as_admin, pool_id, guests):
-    created = guests(pool_id, 12)
-    first = as_admin.get(browser_url(pool_id), {"size": 10}).content.decode()
-
-    selected = as_admin.get(f"{browser_url(pool_id)}{link_named(first, 'Select all on this page')}")
-
-    html = selected.content.decode()
-    assert html.count("data-select-row aria-label") == 10
-    assert html.count(" checked>") == 10
-    assert "10 selected" in html
-    for identity in created[:10]:
-        assert f'value="{identity}" data-select-row aria-label="Select {identity}" checked' in html
-    assert link_named(html, "Clear selection") is not None
-    assert parse_qs(urlsplit(link(html, "next")).query).get("select") is None
-
-
-def test_the_selection_is_handed_to_the_bulk_delete_form_which_it_only_fills_in(as_admin, pool_id, guests):
-    created = guests(pool_id, 2)
+def test_the_admins_ticks_post_to_the_pools_selection(as_admin, pool_id, guests):
+    # What the selection does with them: tests/identities/test_selection.py.
+    guests(pool_id, 2)
 
     html = as_admin.get(browser_url(pool_id)).content.decode()
-    handed = as_admin.post(reverse("jobs:new_delete"), {"pool_id": pool_id, "identity_id": created})
 
-    assert f'<form method="post" action="{reverse("jobs:new_delete")}" id="identity-selection"' in html
-    assert "Delete selected…" in html
-    form = handed.content.decode()
-    assert handed.status_code == 200
-    assert f'value="{pool_id}"' in form and "\n".join(created) in form
+    selection = reverse("identities:selection", args=[pool_id])
+    assert f'<form method="post" action="{selection}" id="identity-selection"' in html
+    assert "Delete selected…" in html and "Select all on this page" in html
 
 
 def test_the_page_links_the_tester_and_registration_by_role(as_admin, as_support, as_viewer, pool_id):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 
 from tests.identities.conftest import identity_ids_shown, link, link_named
-from tests.inventory.helpers import FACEBOOK, GOOGLE, listed, sync
+from tests.inventory.helpers import FACEBOOK, GOOGLE, T0, listed, sync
 
 from .conftest import SYNCED_AT
 
@@ -188,3 +189,43 @@ def test_the_disabled_filter_says_when_no_sync_has_checked_it(as_viewer, pool_id
     html = browse(as_viewer, pool_id, disabled="yes")
     assert matches(html) == 0
     assert "does not know which identities are disabled yet" in html
+
+
+@pytest.mark.parametrize("provider", ["", FACEBOOK])
+@pytest.mark.parametrize("sort", ["created", "-created", "modified", "-modified"])
+def test_previous_shows_exactly_the_page_before_as_a_brute_force_order_has_it(
+    as_viewer, pool_id, sort, provider
+):
+    # 47 identities whose dates tie in groups of four, two thirds of them linked to Facebook.
+    rows = [
+        listed(
+            n,
+            (FACEBOOK,) if n % 3 else (),
+            T0 + dt.timedelta(minutes=n // 4),
+            T0 + dt.timedelta(hours=1, minutes=(50 - n) // 4),
+        )
+        for n in range(1, 48)
+    ]
+    sync(pool_id, rows, at=SYNCED_AT)
+    column = sort.lstrip("-")
+    wanted = [row for row in rows if not provider or provider in row.logins]
+    ordered = sorted(wanted, key=lambda row: (getattr(row, column), row.identity_id), reverse=sort[0] == "-")
+    expected = [[row.identity_id for row in ordered[i : i + 10]] for i in range(0, len(ordered), 10)]
+    base = reverse("identities:browser", args=[pool_id])
+
+    forward, url = [], f"{base}?{urlencode({'sort': sort, 'size': 10, 'provider': provider})}"
+    while url:
+        html = as_viewer.get(url).content.decode()
+        forward.append(identity_ids_shown(html))
+        url = f"{base}{link(html, 'next')}" if link(html, "next") else None
+    backward = [forward[-1]]
+    while previous := link(html, "prev"):
+        assert "before=" in previous
+        html = as_viewer.get(f"{base}{previous}").content.decode()
+        backward.append(identity_ids_shown(html))
+        # The Previous page's own URL reloads the same page (bookmarkable).
+        assert identity_ids_shown(as_viewer.get(f"{base}{previous}").content.decode()) == backward[-1]
+
+    assert forward == expected
+    assert backward == expected[::-1]
+    assert link_named(html, "First page") is None  # back on the first page

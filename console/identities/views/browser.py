@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,7 @@ from console.aws.errors import CognitoError, NotFound
 from console.htmx import render_page
 from console.inventory import queries
 
-from .. import inventory_mode, paging
+from .. import inventory_mode, paging, selection
 from ..forms import BrowserFilterForm, InventoryFilterForm
 from ..links import valid_cognito_id
 
@@ -26,13 +27,12 @@ DEFAULT_PAGE_SIZE = 25
 
 @dataclass(frozen=True)
 class BrowserState:
-    """Everything the browser's URL says: page size, HideDisabled, position, selection."""
+    """Everything the live listing's URL says: page size, HideDisabled, position."""
 
     size: int = DEFAULT_PAGE_SIZE
     hide: bool = False
     token: str | None = None
     back: str | None = None
-    select_page: bool = False
     # "live" when the URL chose the live listing (a synced pool's default is the inventory).
     source: str | None = None
 
@@ -44,7 +44,6 @@ class BrowserState:
             hide=query.get("hide") == "1",
             token=query.get("token") or None,
             back=query.get("back") or None,
-            select_page=query.get("select") == "page",
             source="live" if query.get("source") == "live" else None,
         )
 
@@ -57,7 +56,6 @@ class BrowserState:
             "hide": "1" if state.hide else None,
             "token": state.token,
             "back": state.back,
-            "select": "page" if state.select_page else None,
         }
         return "?" + urlencode({name: value for name, value in params.items() if value})
 
@@ -65,7 +63,7 @@ class BrowserState:
         """The URL of another page of the same listing (a paging.*_query result)."""
         if query is None:
             return None
-        return self.url(token=query.get("token"), back=query.get("back"), select_page=False)
+        return self.url(token=query.get("token"), back=query.get("back"))
 
 
 def _browser_context(pool_id: str, state: BrowserState) -> dict[str, Any]:
@@ -81,17 +79,17 @@ def _browser_context(pool_id: str, state: BrowserState) -> dict[str, Any]:
         "first_url": first if first != previous else None,
         "prev_url": previous,
         "next_url": state.at(next_query),
-        "select_url": state.url(select_page=True),
-        "clear_url": state.url(select_page=False),
     }
 
 
-def _bulk_delete_url() -> str | None:
-    # The jobs app builds the bulk-delete job; until it exists, the selection has nowhere to go.
-    try:
-        return reverse("jobs:new_delete")
-    except NoReverseMatch:
-        return None
+@dataclass(frozen=True)
+class Row:
+    """A row of either mode: the identity, whether it is known disabled (None: not known) and
+    whether it is in the selection."""
+
+    identity: Any
+    disabled: bool | None
+    selected: bool
 
 
 def _sync_url(request: HttpRequest) -> str | None:
@@ -104,18 +102,55 @@ def _sync_url(request: HttpRequest) -> str | None:
         return None
 
 
-def _inventory_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats) -> HttpResponse:
+def _selection_context(request: HttpRequest, pool_id: str, notes: Sequence[str]) -> dict[str, Any]:
+    """The selection bar's facts, for those who may delete (run_jobs); others select nothing."""
+    if not has_perm(request.user, "run_jobs"):
+        return {"selectable": False}
+    notes = list(notes)
+    started = selection.settle(request, pool_id, request.user)
+    if started is not None:
+        notes.append(f"Job {started} was started with the selected identities: the selection is cleared.")
+    return {
+        "selectable": True,
+        "selection": selection.current(request, pool_id),
+        "selection_url": reverse("identities:selection", args=[pool_id]),
+        "selection_notes": notes,
+    }
+
+
+def _rows(identities: Sequence[Any], disabled: dict[str, bool], context: dict[str, Any]) -> list[Row]:
+    chosen = context.get("selection")
+    return [
+        Row(each, disabled.get(each.identity_id), bool(chosen and chosen.has(each.identity_id)))
+        for each in identities
+    ]
+
+
+def _with_rows(context: dict[str, Any], rows: list[Row]) -> None:
+    context["rows"] = rows
+    chosen = context.get("selection")
+    if chosen is not None:
+        # The ids selected on other pages: the page's script adds the ticks it sees to them.
+        context["selected_elsewhere"] = chosen.others(row.identity.identity_id for row in rows)
+
+
+def _inventory_page(
+    request: HttpRequest, pool_id: str, stats: queries.PoolStats, query: Any, extra: dict[str, Any]
+) -> HttpResponse:
     """The inventory mode: filters, order, the number of matches, keyset pages (no Cognito call
     but the pool's name in the heading)."""
-    state = inventory_mode.InventoryState.of(request.GET)
+    state = inventory_mode.InventoryState.of(query)
     context: dict[str, Any] = {
         "pool_id": pool_id,
-        "selectable": has_perm(request.user, "run_jobs"),
         "sync_url": _sync_url(request),
         "as_of_words": inventory_mode.as_of_words(stats.as_of),
+        "here": state.here(),
+        **extra,
         **inventory_mode.inventory_context(pool_id, state, stats),
     }
     context["form"] = InventoryFilterForm(context)
+    identities = context["page"].identities if context.get("page") else ()
+    _with_rows(context, _rows(identities, {i.identity_id: i.disabled for i in identities}, context))
     if not request.htmx:
         try:
             context["pool"] = gateway.pool_facts(pool_id)
@@ -129,28 +164,57 @@ def _inventory_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats
 def browser(request: HttpRequest, pool_id: str) -> HttpResponse:
     """A pool's identities: from the inventory once the pool was synced, else (or when the URL
     says `source=live`) listed live a page at a time; every page has its own URL."""
-    pool_id = valid_cognito_id(pool_id)
+    return show(request, valid_cognito_id(pool_id), request.GET)
+
+
+def show(request: HttpRequest, pool_id: str, query: Any, notes: Sequence[str] = ()) -> HttpResponse:
+    """The browser's page (or its table, to htmx) for `query`, a page's query string, with
+    `notes` on the selection; the selection view answers with it too."""
     stats = queries.stats(pool_id)
-    if inventory_mode.source_of(request.GET, stats) == "inventory":
-        return _inventory_page(request, pool_id, stats)
-    return _live_page(request, pool_id, stats)
+    extra = _selection_context(request, pool_id, notes)
+    if inventory_mode.source_of(query, stats) == "inventory":
+        return _inventory_page(request, pool_id, stats, query, extra)
+    return _live_page(request, pool_id, stats, query, extra)
 
 
-def _live_page(request: HttpRequest, pool_id: str, stats: queries.PoolStats) -> HttpResponse:
-    state = BrowserState.of(request.GET)
+def _live_disabled(
+    pool_id: str, state: BrowserState, page: gateway.IdentityPage, stats: queries.PoolStats
+) -> dict[str, bool]:
+    """What is known of the rows' being disabled, without a call per row: with HideDisabled the
+    listing itself says none is; else the inventory, when a sync checked it (one read)."""
+    ids = [each.identity_id for each in page.identities]
+    if state.hide:
+        return dict.fromkeys(ids, False)
+    if stats.disabled_as_of is None:
+        return {}
+    return {
+        identity_id: known.disabled
+        for identity_id, known in queries.pools_of(ids).items()
+        if known.pool_id == pool_id and known.disabled is not None and known.gone is None
+    }
+
+
+def _live_page(
+    request: HttpRequest, pool_id: str, stats: queries.PoolStats, query: Any, extra: dict[str, Any]
+) -> HttpResponse:
+    state = BrowserState.of(query)
     context: dict[str, Any] = {
         "pool_id": pool_id,
         "state": state,
+        "here": state.url(),
         "page_sizes": PAGE_SIZES,
-        "selectable": has_perm(request.user, "run_jobs"),
-        "bulk_delete_url": _bulk_delete_url(),
         "inventory_as_of": stats.as_of,
+        "disabled_as_of": stats.disabled_as_of,
         "form": BrowserFilterForm(size=state.size, hide=state.hide, sizes=PAGE_SIZES),
+        **extra,
     }
     try:
         context.update(_browser_context(pool_id, state))
     except CognitoError as exc:
         context["error"] = exc
+    else:
+        page = context["page"]
+        _with_rows(context, _rows(page.identities, _live_disabled(pool_id, state, page, stats), context))
     status = 200
     if not request.htmx:
         try:
