@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from console.audit.models import AuditEvent
+from console.aws.clients import reset_clients
 from console.jobs import membership
-from console.jobs.models import Draft, Item, Job, Outcome, Status
+from console.jobs.models import CheckStatus, Draft, Item, Job, Outcome, Status
 from tests.cognito import FACEBOOK
 
 from .conftest import check_drafts, developer_identity, drive
@@ -185,3 +186,37 @@ def test_a_long_list_is_checked_in_the_background_with_its_progress_shown(as_adm
     assert draft.targets == [[1, "keep", "dest"]]
     assert f"{count - 1} source developer users do not exist in pool" in ready
     assert f"Line {count}: <code>ghost-{count - 1}</code>" in ready and "MERGE 1 PAIR<" in ready
+
+
+def test_a_source_check_that_fails_shows_the_services_message_until_checked_again(
+    as_admin, settings, cognito, pool_id
+):
+    users = [f"user-{n}" for n in range(membership.INLINE_SOURCES + 1)]
+    for user in users:
+        developer_identity(cognito, pool_id, user)
+    response = review(as_admin, pool_id, "\n".join(f"{user},dest" for user in users))
+    settings.COGNITO_ENDPOINT = "http://127.0.0.1:9"  # nothing listens there
+    reset_clients()
+
+    [draft] = check_drafts()
+    page = as_admin.get(response.url).content.decode()
+    typed = f"MERGE {len(users)} PAIRS"
+    refused = as_admin.post(response.url, {"confirmation": typed, "reason": "SUP-10"})
+    started_after_error = Job.objects.exists()
+    settings.COGNITO_ENDPOINT = "local"
+    reset_clients()
+    as_admin.post(response.url, {"check_again": "1"})
+    [rechecked] = check_drafts()
+
+    assert draft.check_status == CheckStatus.FAILED
+    assert "The check of the source developer users stopped: nothing can start" in page
+    assert "LookupDeveloperIdentity for line 1 (user-0) answered EndpointUnavailable" in page
+    assert refused.status_code == 302 and not started_after_error
+    assert (rechecked.check_status, rechecked.count) == (CheckStatus.READY, len(users))
+    assert as_admin.post(response.url, {"confirmation": typed, "reason": "SUP-10"}).status_code == 302
+    assert Job.objects.get().total == len(users)
+
+
+def test_support_may_not_review_a_merge(as_support, pool_id):
+    assert review(as_support, pool_id, "a,b\n").status_code == 403
+    assert not Draft.objects.exists()
