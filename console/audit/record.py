@@ -84,7 +84,6 @@ CONSOLE_ACTIONS = (
     "schedule.delete",
     "schedule.enable",
     "schedule.disable",
-    "schedule.run_now",
 )
 
 # Console actions that change nothing: sign-ins, sign-outs, refused and failed sign-ins,
