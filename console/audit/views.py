@@ -94,9 +94,11 @@ def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]
     newer_than = Cursor.parse(request.GET.get("newer_than"))
     page: Page = page_of(form.cleaned_data, older_than, newer_than)
     paged = bool(request.GET.get("older_than") or request.GET.get("newer_than"))
+    hiding_reads = bool(form.cleaned_data["changes"] and not form.cleaned_data["operation"])
     return {
         "rows": [EventRow.of(event) for event in page.events],
-        "filtering": bool(query),
+        "filtering": bool(query) or hiding_reads,
+        "hiding_reads": hiding_reads,
         "paged": paged,
         "first_url": page_url(query)
         if request.GET.get("older_than") or request.GET.get("newer_than")

@@ -169,3 +169,12 @@ def test_an_older_chunk_event_without_pool_still_links_to_its_job(as_admin):
     row = html[html.index(f'data-event-id="{old.pk}"') :][:2000]
     assert f'href="{reverse("jobs:detail", args=[77])}"' in row
     assert "2 identities" in row
+
+
+def test_when_only_reads_were_recorded_the_page_says_they_are_hidden(as_admin):
+    # The admin's own sign-in is the only event.
+    html = _page(as_admin)
+
+    assert _ids_shown(html) == []
+    assert "untick “Changes only” to see them" in html
+    assert "untick" not in _page(as_admin, ("changes", "0"))
