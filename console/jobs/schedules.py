@@ -18,7 +18,7 @@ Celery beat calls `tick` every JOB_SCHEDULE_SECONDS. A tick does two things:
 A schedule's filter ages rather than dates ("not modified for 90 days"): each run turns them
 into the dates of its day (ScheduleFilter.on).
 
-"Run now" (`run_now`) starts a prune schedule's dry run at once, for the admin who asks, under
+"Run now" starts a sync schedule's syncs at once (`run_sync_now`), and (`run_now`) a prune schedule's dry run, for the admin who asks, under
 the one-off prune's rule: whatever it finds, nothing is deleted until an admin types its count
 back on its page (the schedule's unconfirmed limit is for the daily runs only). Enabling and
 disabling (`set_enabled`) are audited as schedule.enable / schedule.disable.
@@ -326,6 +326,25 @@ def run_now(schedule: PruneSchedule, *, user: AbstractBaseUser, now: datetime | 
         schedule=schedule,
         params={DECISION: RUN_NOW},
     )
+
+
+def run_sync_now(schedule: PruneSchedule, *, user: AbstractBaseUser) -> list[tuple[str, Job, bool]]:
+    """Start a sync schedule's run now, for `user`: its pool's sync, or every pool's. (pool id,
+    its job, started) for each: a pool whose sync is still running keeps it (started False).
+    errors.CognitoError when the pools cannot be listed."""
+    if not schedule.is_sync:
+        raise ValueError("This is a prune schedule: run_now starts its dry run.")
+    reason = f"Run now of sync schedule {schedule.pk}: {schedule.reason}"
+    disabled = bool(schedule.filters.get("disabled"))
+    if not schedule.pool_id:
+        return sync.start_all(user=user, disabled=disabled, reason=reason, schedule=schedule)
+    try:
+        job = sync.start_sync(
+            schedule.pool_id, user=user, disabled=disabled, reason=reason, schedule=schedule
+        )
+    except sync.SyncRunning as running:
+        return [(schedule.pool_id, running.job, False)]
+    return [(schedule.pool_id, job, True)]
 
 
 def _owner_problem(schedule: PruneSchedule) -> str:

@@ -85,14 +85,39 @@ def test_only_admins_run_a_schedule_now_and_only_by_post(as_admin, as_support, a
     assert not Job.objects.exists()
 
 
-def test_a_sync_schedule_has_no_run_now(as_admin, admin, pool_id):
+def test_run_now_of_a_sync_schedule_starts_its_sync_for_the_admin(as_admin, admin, pool_id):
     schedule = schedules.create_sync(
-        pool_id, disabled=False, time_of_day=time(1, 0), reason="OPS", user=admin
+        pool_id, disabled=True, time_of_day=time(1, 0), reason="OPS-5", user=admin
     )
 
-    assert as_admin.post(run_now_url(schedule)).status_code == 404
-    assert not Job.objects.exists()
-    assert run_now_url(schedule) not in as_admin.get(LIST).content.decode()
+    response = as_admin.post(run_now_url(schedule))
+    again = as_admin.post(run_now_url(schedule), follow=True)
+
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("jobs:detail", args=[job.pk])
+    assert (job.kind, job.pool_id, job.schedule_id, job.created_by) == (
+        Kind.SYNC,
+        pool_id,
+        schedule.pk,
+        admin,
+    )
+    assert job.reason == f"Run now of sync schedule {schedule.pk}: OPS-5"
+    assert "already running" in again.content.decode()
+    assert Job.objects.count() == 1
+    assert AuditEvent.objects.filter(
+        operation="job.start", request__job=job.pk, actor=admin.username
+    ).exists()
+
+
+def test_run_now_of_an_every_pool_sync_schedule_starts_one_sync_per_pool(as_admin, admin, make_pool):
+    pools = {make_pool("first"), make_pool("second")}
+    schedule = schedules.create_sync("", disabled=False, time_of_day=time(1, 0), reason="OPS-6", user=admin)
+
+    response = as_admin.post(run_now_url(schedule), follow=True)
+
+    assert response.redirect_chain[-1][0] == f"{reverse('jobs:list')}?kind=sync"
+    assert f"2 sync(s) of schedule {schedule.pk} started." in response.content.decode()
+    assert set(Job.objects.filter(kind=Kind.SYNC).values_list("pool_id", flat=True)) == pools
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from console.accounts.roles import has_perm, permission_required
+from console.aws import errors
 from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
@@ -273,8 +274,11 @@ def schedule_enabled(request: HttpRequest, schedule_id: int) -> HttpResponse:
 @require_POST
 @permission_required("run_jobs")
 def schedule_run_now(request: HttpRequest, schedule_id: int) -> HttpResponse:
-    """Start a prune schedule's dry run now; deleting then needs the typed count, as a one-off prune."""
-    schedule = get_object_or_404(PruneSchedule, pk=schedule_id, kind=ScheduleKind.PRUNE)
+    """Start a schedule's run now: a sync schedule's syncs, or a prune schedule's dry run
+    (deleting then needs the typed count, as a one-off prune)."""
+    schedule = get_object_or_404(PruneSchedule, pk=schedule_id)
+    if schedule.is_sync:
+        return _run_sync_now(request, schedule)
     job = schedules.run_now(schedule, user=request.user)
     messages.success(
         request,
@@ -282,3 +286,27 @@ def schedule_run_now(request: HttpRequest, schedule_id: int) -> HttpResponse:
         "To delete them, type the count back on its page.",
     )
     return redirect("jobs:detail", job_id=job.pk)
+
+
+def _run_sync_now(request: HttpRequest, schedule: PruneSchedule) -> HttpResponse:
+    try:
+        results = schedules.run_sync_now(schedule, user=request.user)
+    except errors.CognitoError as exc:
+        messages.error(request, f"Nothing was started: listing the pools failed: {exc.code}: {exc.message}")
+        return _back_to_list(schedule)
+    started = [job.pk for _, job, new in results if new]
+    running = [job.pk for _, job, new in results if not new]
+    if len(results) == 1:
+        job = results[0][1]
+        if running:
+            messages.info(
+                request, f"A sync of this pool is already running (job {job.pk}): not started again."
+            )
+        else:
+            messages.success(request, f"Sync {job.pk} of schedule {schedule.pk} started.")
+        return redirect("jobs:detail", job_id=job.pk)
+    words = f"{len(started)} sync(s) of schedule {schedule.pk} started"
+    if running:
+        words += f"; {len(running)} pool(s) were still syncing and were not started again"
+    messages.success(request, f"{words}.")
+    return redirect(f"{reverse('jobs:list')}?{urlencode({'kind': 'sync'})}")
