@@ -94,6 +94,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "jobs:schedule_new": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:schedule_edit": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:schedule_delete": {"GET": "run_jobs", "POST": "run_jobs"},
+    "jobs:schedule_enabled": {"POST": "run_jobs"},
+    "jobs:schedule_run_now": {"POST": "run_jobs"},
     # Prune: the filter form starts a dry run; the real run is confirmed on the dry run's page.
     "jobs:new_prune": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:prune_run": {"POST": "run_jobs"},

@@ -23,11 +23,17 @@ ANONYMOUS = "anonymous"
 
 @dataclass(frozen=True)
 class Actor:
-    """The name recorded on an event, the user row when there is one, and the source IP."""
+    """The name recorded on an event, the user row when there is one, and the source IP.
+
+    A job's chunks act as "jobs:<id>" with `job_id` and `pool_id` set: every event they record
+    names its job and its pool (a DeleteIdentities call has no pool parameter to take it from).
+    """
 
     name: str
     user_id: int | None = None
     ip: str | None = None
+    job_id: int | None = None
+    pool_id: str = ""
 
 
 # Either an Actor set by audit_actor(), or the request being served: the request is
@@ -55,9 +61,12 @@ def actor_from_request(request: HttpRequest, user: Any = None) -> Actor:
 
 
 @contextmanager
-def audit_actor(name: str, *, user: Any = None, ip: str | None = None) -> Iterator[Actor]:
-    """Attribute the events recorded inside the block to `name` (e.g. "jobs:42")."""
-    actor = Actor(name, getattr(user, "pk", None), ip)
+def audit_actor(
+    name: str, *, user: Any = None, ip: str | None = None, job_id: int | None = None, pool_id: str = ""
+) -> Iterator[Actor]:
+    """Attribute the events recorded inside the block to `name` (e.g. "jobs:42"); a job's
+    chunks also give its id and pool, recorded on every event they make."""
+    actor = Actor(name, getattr(user, "pk", None), ip, job_id, pool_id)
     token = _current.set(actor)
     try:
         yield actor

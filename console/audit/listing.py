@@ -10,10 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from .models import AuditEvent, AuditEventIdentity, Outcome
-from .record import CONSOLE_ACTIONS, MUTATING_OPERATIONS
+from .record import CONSOLE_ACTIONS, MUTATING_OPERATIONS, READ_ONLY_ACTIONS
 
 PAGE_SIZE = 50
 
@@ -21,8 +24,54 @@ KNOWN_OPERATIONS = (*sorted(MUTATING_OPERATIONS), *CONSOLE_ACTIONS)
 _OPERATION_NAME = re.compile(r"[A-Za-z][\w.:-]{0,63}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-# The filter fields, in the order they appear in URLs.
+# The filter fields, in the order they appear in URLs ("changes" only when it is off: on is
+# the default, so the plain URL shows changes only).
 FILTERS = ("user", "operation", "pool", "identity", "outcome", "date_from", "date_to")
+# The operations the trail holds are read again after this long (a new one shows up in the
+# select within a minute of its first event).
+RECORDED_SECONDS = 60
+_RECORDED_KEY = "audit:recorded-operations"
+# The smallest name, then the smallest above it, and so on: each step one probe of the
+# operation index (audit_op_time_idx), on SQLite and PostgreSQL alike.
+_RECORDED_SQL = (
+    "WITH RECURSIVE ops(name) AS ("
+    " SELECT MIN(operation) FROM audit_auditevent"
+    " UNION ALL SELECT (SELECT MIN(operation) FROM audit_auditevent WHERE operation > ops.name)"
+    " FROM ops WHERE ops.name IS NOT NULL"
+    ") SELECT name FROM ops WHERE name IS NOT NULL"
+)
+
+
+def recorded_operations() -> list[str]:
+    """Every operation name the trail holds, read off the operation index one name at a time
+    (a loose index scan: one probe per distinct name, whatever the size of the trail)."""
+    names = cache.get(_RECORDED_KEY)
+    if names is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_RECORDED_SQL)
+            names = [row[0] for row in cursor.fetchall()]
+        cache.set(_RECORDED_KEY, names, RECORDED_SECONDS)
+    return names
+
+
+def _on_unless_zero(data: Any, name: str) -> bool:
+    values = data.getlist(name) if isinstance(data, QueryDict) else [data.get(name)]
+    values = [value for value in values if value is not None]
+    return not values or values[-1] != "0"
+
+
+class OnUnlessZeroCheckbox(forms.CheckboxInput):
+    """A box that is on unless the query says `name=0`: on by default, bookmarkable both ways.
+
+    The form sends a hidden `name=0` before the box's `name=1`, so that an unticked box (which
+    browsers leave out) still says so without JavaScript: the last value counts.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> bool:
+        return _on_unless_zero(data, name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
 
 
 class AuditFilterForm(forms.Form):
@@ -50,13 +99,24 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
     )
+    changes = forms.BooleanField(
+        required=False,
+        label="Changes only",
+        widget=OnUnlessZeroCheckbox(attrs={"value": "1"}),
+        help_text="Hides sign-ins, sign-outs, refused sign-ins, downloads and other events that change nothing. A chosen operation is always shown.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A select of the operations, keeping one asked for by a link that the list does not name.
+        names = self.operation_choices()
         self.fields["operation"].widget.choices = [
             ("", "Any operation"),
-            *((name, name) for name in self.operation_choices()),
+            ("Changes", [(name, name) for name in names if name not in READ_ONLY_ACTIONS]),
+            (
+                "Sign-ins, downloads and other reads",
+                [(name, name) for name in names if name in READ_ONLY_ACTIONS],
+            ),
         ]
 
     def clean_date_from(self) -> date | None:
@@ -81,15 +141,20 @@ class AuditFilterForm(forms.Form):
         return data
 
     def operation_choices(self) -> list[str]:
-        """The operations the select offers: the known ones and the one asked for."""
+        """The operations the select offers: those the console records (the gateway's mutating
+        calls, its own actions), those the trail holds (older or newer names), the one asked for."""
+        known = dict.fromkeys([*KNOWN_OPERATIONS, *sorted(recorded_operations())])
         asked = self.data.get("operation", "")
-        if asked and asked not in KNOWN_OPERATIONS and _OPERATION_NAME.fullmatch(asked):
-            return [*KNOWN_OPERATIONS, asked]
-        return list(KNOWN_OPERATIONS)
+        if asked and _OPERATION_NAME.fullmatch(asked):
+            known.setdefault(asked)
+        return list(known)
 
     def query(self) -> dict[str, str]:
-        """The valid, non-empty filters as query-string values."""
-        return {name: str(self.cleaned_data[name]) for name in FILTERS if self.cleaned_data.get(name)}
+        """The valid, non-empty filters as query-string values (changes=0 when the box is off)."""
+        query = {name: str(self.cleaned_data[name]) for name in FILTERS if self.cleaned_data.get(name)}
+        if not self.cleaned_data.get("changes"):
+            query["changes"] = "0"
+        return query
 
 
 # The range a date filter may take: the day after the last one must still be a date (date_to
@@ -124,6 +189,8 @@ def filtered(
         events = events.filter(id__in=named)
     if data.get("outcome"):
         events = events.filter(outcome=data["outcome"])
+    if data.get("changes") and not data.get("operation"):
+        events = events.exclude(operation__in=sorted(READ_ONLY_ACTIONS))
     start = _midnight(data["date_from"]) if data.get("date_from") else None
     # Inclusive: the whole of the last day.
     end = _midnight(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None

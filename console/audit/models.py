@@ -69,6 +69,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     reason = models.TextField(blank=True)
+    # The bulk job whose chunk made the call (None for everything else; events recorded before
+    # this column existed name their job only in `actor`, "jobs:<id>").
+    job_id = models.BigIntegerField(null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

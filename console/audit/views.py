@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +39,36 @@ class EventRow:
     event: AuditEvent
     request_json: str
     changes: tuple[Change, ...]
+    job_id: int | None = None
+    identities_named: int = 0
 
     @classmethod
     def of(cls, event: AuditEvent) -> EventRow:
-        return cls(event, _pretty(event.request), _changes(event.before, event.after))
+        named = event.request.get("IdentityIdsToDelete") if isinstance(event.request, dict) else None
+        return cls(
+            event,
+            _pretty(event.request),
+            _changes(event.before, event.after),
+            _job_of(event),
+            len(named) if isinstance(named, list) and len(named) > 1 else 0,
+        )
+
+
+_JOB_ACTOR = re.compile(r"jobs:(\d{1,18})")
+
+
+def _job_of(event: AuditEvent) -> int | None:
+    """The job an event belongs to: recorded with it, or (events from before that) named by its
+    actor, "jobs:<id>", or by a job action's request."""
+    if event.job_id:
+        return event.job_id
+    actor = _JOB_ACTOR.fullmatch(event.actor)
+    if actor:
+        return int(actor[1])
+    job = event.request.get("job") if isinstance(event.request, dict) else None
+    if event.operation.startswith("job.") and isinstance(job, int) and not isinstance(job, bool):
+        return job
+    return None
 
 
 def _pretty(value: Any) -> str:
@@ -67,9 +94,11 @@ def _page_context(form: AuditFilterForm, request: HttpRequest) -> dict[str, Any]
     newer_than = Cursor.parse(request.GET.get("newer_than"))
     page: Page = page_of(form.cleaned_data, older_than, newer_than)
     paged = bool(request.GET.get("older_than") or request.GET.get("newer_than"))
+    hiding_reads = bool(form.cleaned_data["changes"] and not form.cleaned_data["operation"])
     return {
         "rows": [EventRow.of(event) for event in page.events],
-        "filtering": bool(query),
+        "filtering": bool(query) or hiding_reads,
+        "hiding_reads": hiding_reads,
         "paged": paged,
         "first_url": page_url(query)
         if request.GET.get("older_than") or request.GET.get("newer_than")

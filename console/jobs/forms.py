@@ -129,42 +129,56 @@ class JobFilterForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value}
 
 
-class PruneForm(forms.Form):
-    """A prune's pool and filter (all checked conditions must hold; at least one), and why."""
+# The one-off prune form and the schedule form ask for the two ages the same way, in the same
+# words: a number of days, or a date. A one-off prune turns days into the date they come to
+# today; a schedule keeps days (each run counts back from its own day), so a date given to it
+# is turned into days when it is saved.
+AGE_HELP = (
+    "Days or a date, not both; leave both empty for no condition. Days count back from the day the "
+    "prune runs (today for a one-off prune, each run's own day for a schedule). A schedule keeps "
+    "days: a date given to it is turned into the days from that date to the day you save it."
+)
+DATE_HELP = "YYYY-MM-DD, compared with 00:00 UTC of that day."
+AGES = (("modified_days", "modified_before"), ("created_days", "created_before"))
 
-    pool_id = pool_id_field(help_text=POOL_ID_HINT)
+
+def _days_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, max_value=36500, label=label, help_text=AGE_HELP)
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        help_text=DATE_HELP,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class _AgeFields(forms.Form):
+    """The unauthenticated and disabled boxes and the two ages (days or a date each), shared by
+    the one-off prune and the prune schedule."""
+
     unauthenticated = forms.BooleanField(required=False, label="Unauthenticated: no linked logins (guests)")
     disabled = forms.BooleanField(
         required=False,
         label="Disabled (left without logins, e.g. by a merge)",
         help_text="Disabled identities are told apart by listing the pool twice: with HideDisabled, then without.",
     )
-    modified_before = forms.DateField(
-        required=False,
-        label="Last modified before (UTC date)",
-        help_text="Compared with 00:00 UTC of that day; leave empty for no condition.",
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    created_before = forms.DateField(
-        required=False,
-        label="Created before (UTC date)",
-        help_text="Compared with 00:00 UTC of that day; leave empty for no condition.",
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    reason = forms.CharField(
-        required=False,
-        max_length=500,
-        label="Reason (optional for the dry run)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    modified_days = _days_field("Not modified for at least (days)")
+    modified_before = _date_field("… or not modified since (UTC date)")
+    created_days = _days_field("Created at least (days) ago")
+    created_before = _date_field("… or created before (UTC date)")
 
     def _not_future(self, name: str) -> Any:
         value = self.cleaned_data.get(name)
-        if value and value > dt.datetime.now(dt.UTC).date():
+        if value and value > _today():
             raise ValidationError("That date is in the future: choose today or earlier (UTC).", code="future")
         return value
 
@@ -174,43 +188,49 @@ class PruneForm(forms.Form):
     def clean_created_before(self) -> Any:
         return self._not_future("created_before")
 
+    def _one_of_each_age(self, data: dict[str, Any]) -> None:
+        for days, day in AGES:
+            if data.get(days) is not None and data.get(day):
+                self.add_error(day, "Give days or a date, not both.")
+
+    def _no_condition(self, data: dict[str, Any]) -> bool:
+        names = ("unauthenticated", "disabled", *(name for pair in AGES for name in pair))
+        ages_wrong = any(name in self.errors for pair in AGES for name in pair)
+        return not ages_wrong and not any(data.get(name) not in (None, False) for name in names)
+
+
+class PruneForm(_AgeFields):
+    """A prune's pool and filter (all checked conditions must hold; at least one), and why; ages
+    given in days become the dates they come to today."""
+
+    pool_id = pool_id_field(help_text=POOL_ID_HINT)
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (optional for the dry run)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    field_order = ["pool_id"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        chosen = [
-            data.get(name) for name in ("unauthenticated", "disabled", "modified_before", "created_before")
-        ]
-        dates_wrong = "modified_before" in self.errors or "created_before" in self.errors
-        if not any(chosen) and not dates_wrong:
+        self._one_of_each_age(data)
+        if self._no_condition(data):
             raise ValidationError(
                 "Choose at least one condition: a prune never deletes a whole pool.", code="no_condition"
             )
+        for days, day in AGES:
+            if data.get(days) is not None and not data.get(day):
+                data[day] = _today() - dt.timedelta(days=data[days])
         return data
 
 
-class ScheduleForm(forms.Form):
-    """A prune schedule: the pool, the filter (ages in days), the time, the unconfirmed limit."""
+class ScheduleForm(_AgeFields):
+    """A prune schedule: the pool, the filter (ages kept in days: a date given becomes the days
+    from it to today), the time, the unconfirmed limit."""
 
     pool_id = pool_id_field(help_text=POOL_ID_HINT)
-    unauthenticated = forms.BooleanField(required=False, label="Unauthenticated (no linked logins)")
-    disabled = forms.BooleanField(
-        required=False,
-        label="Disabled",
-        help_text="Found by listing the pool twice (with and without HideDisabled).",
-    )
-    modified_days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=36500,
-        label="Not modified for at least (days)",
-        help_text="Leave empty for no condition.",
-    )
-    created_days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=36500,
-        label="Created at least (days) ago",
-        help_text="Leave empty for no condition.",
-    )
     time_of_day = forms.TimeField(
         label="Time of day (UTC)",
         input_formats=["%H:%M", "%H:%M:%S"],
@@ -237,14 +257,25 @@ class ScheduleForm(forms.Form):
     def clean_pool_id(self) -> str:
         return self.cleaned_data["pool_id"].strip()
 
+    field_order = ["pool_id"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        conditions = ("unauthenticated", "disabled", "modified_days", "created_days")
-        if not any(data.get(name) not in (None, False) for name in conditions):
+        self._one_of_each_age(data)
+        if self._no_condition(data):
             raise ValidationError(
                 "Choose at least one condition: a prune of every identity is not a schedule we run.",
                 code="no_condition",
             )
+        for days, day in AGES:
+            if data.get(day) and data.get(days) is None:
+                count = (_today() - data[day]).days
+                if count < 1:
+                    self.add_error(
+                        day, "A schedule counts whole days back from each run: choose a date before today."
+                    )
+                else:
+                    data[days] = count
         return data
 
 

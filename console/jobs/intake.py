@@ -4,7 +4,8 @@ Shared by the pages and `manage.py job`.
 
 A delete's input is checked in two steps: its lines here (malformed ids, other regions,
 duplicates), then each id's pool (console/jobs/membership.py), which takes a second per five
-ids: the pages run it in a task after saving the draft, the command in its own process.
+ids: the pages run it in a task after saving the draft, the command in its own process. A
+merge's lines likewise, then whether each source developer user exists in the pool (same module).
 """
 
 from __future__ import annotations
@@ -94,10 +95,12 @@ def check_merge(pool_id: str, text: str) -> Checked:
 
 
 def save_draft(checked: Checked, user: AbstractBaseUser) -> Draft:
-    """Keep a checked input until its confirmation (see Draft); a delete's ids go to be checked."""
+    """Keep a checked input until its confirmation (see Draft), and check it against the pool:
+    a delete's ids (do they belong to it?) and a merge's sources (do they exist in it?) go to a
+    task; a merge of a few pairs is checked here, in the request (membership.INLINE_SOURCES)."""
     assert checked.ok and checked.pool is not None
     now = timezone.now()
-    checking = checked.kind == Kind.DELETE
+    inline = checked.kind == Kind.MERGE and len(checked.parsed.targets) <= membership.INLINE_SOURCES
     with transaction.atomic():
         draft = Draft.objects.create(
             kind=checked.kind,
@@ -108,20 +111,24 @@ def save_draft(checked: Checked, user: AbstractBaseUser) -> Draft:
             notes=checked.parsed.notes,
             created_by=user,
             created_at=now,
-            check_status=CheckStatus.CHECKING if checking else CheckStatus.READY,
-            check_moved_at=now if checking else None,
-            checked_at=None if checking else now,
+            check_status=CheckStatus.CHECKING,
+            check_moved_at=now,
+            checked_at=None,
         )
-        if checking:
+        if not inline:
             membership.send_after_commit(draft.pk)
+    if inline:
+        # Out of time (a slow or throttled service), it sends itself to the task to go on.
+        membership.run_check(draft.pk, seconds=membership.INLINE_SECONDS)
+        draft.refresh_from_db()
     return draft
 
 
 def check_membership(checked: Checked, progress: membership.Progress | None = None) -> membership.Found:
-    """Check a delete's ids against its pool in this process (CheckFailed if it cannot)."""
-    assert checked.ok and checked.pool is not None and checked.kind == Kind.DELETE
+    """Check a delete's ids against its pool, or a merge's sources, in this process (CheckFailed if it cannot)."""
+    assert checked.ok and checked.pool is not None
     entries = [(t.line, t.target) for t in checked.parsed.targets]
-    return membership.check_entries(checked.pool.pool_id, entries, progress)
+    return membership.check_entries(checked.pool.pool_id, entries, progress, kind=checked.kind)
 
 
 def start(

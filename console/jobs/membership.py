@@ -27,7 +27,15 @@ confirmation page shows its progress until it ends.
   again by the reconciler once the check has not moved for CHECK_STALL_SECONDS, and goes on
   from the committed position: ids already checked are not asked again.
 
-The `job delete` command runs the same check in its own process (`check_entries`).
+A merge's draft is checked the same way, in the same task, for another question: does each
+source developer user exist in the pool? MergeDeveloperIdentities with an unknown source fails
+only inside the job; LookupDeveloperIdentity(pool, DeveloperUserIdentifier=source) asks first,
+through the same client and limiter. A source it does not find is missing: left out of the job
+and listed on the review, which then offers to merge the other pairs or to fix the list. (The
+inventory lists identities, not developer users: every source is asked.) A few pairs
+(INLINE_SOURCES) are checked in the review's own request; more go to the task.
+
+The `job delete` and `job merge` commands run the same checks in their own process (`check_entries`).
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ from console.aws.fanout import fan_out
 from console.inventory import queries
 
 from . import broker, retrying
-from .models import DRAFT_LIFETIME, CheckStatus, Draft
+from .models import DRAFT_LIFETIME, CheckStatus, Draft, Kind
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +72,10 @@ INVENTORY_WINDOW = 2000
 MAX_WAIT = 60.0
 # Refusals named one by one (by a page, by the command) before "and N more".
 SHOWN = 20
+# A merge of at most this many pairs has its sources checked in the review's request (about
+# INLINE_SOURCES / 5 s against AWS, INLINE_SECONDS at most: then the task goes on).
+INLINE_SOURCES = 10
+INLINE_SECONDS = 5.0
 
 Entry = tuple[int, str]  # (line, identity id)
 
@@ -168,6 +180,24 @@ def judge(pool_id: str, identity_id: str, clock: Clock) -> Verdict:
     return Verdict(refusal=UNCONFIRMED.format(pool=pool_id))
 
 
+def source_exists(pool_id: str, user: str, clock: Clock) -> bool:
+    """Whether developer user `user` (a merge's source) exists in `pool_id`."""
+    return _call(clock, jobs_calls.developer_user_identity, pool_id, user) is not None
+
+
+def check_sources(pool_id: str, entries: Sequence[Entry], clock: Clock) -> Found:
+    """A merge's source developer users, LOOKUP_WORKERS at a time: those not in the pool are
+    missing; CheckFailed on the first error in input order."""
+    found = Found()
+    for outcome in fan_out(lambda entry: source_exists(pool_id, entry[1], clock), entries):
+        line, user = outcome.item
+        if outcome.error is not None:
+            raise CheckFailed(outcome.error, line, user)
+        if not outcome.value:
+            found.missing.append([line, user])
+    return found
+
+
 def inventory_verdict(pool_id: str, known: queries.InventoriedIdentity | None) -> Verdict | None:
     """What the inventory settles of an id: None when the service must be asked (unknown, or gone)."""
     if known is None or known.gone is not None:
@@ -259,9 +289,13 @@ def advance(draft: Draft, clock: Clock) -> bool:
     """
     start = draft.checked
     rest = [(line, target) for line, target, _ in draft.targets[start : start + INVENTORY_WINDOW]]
-    batch, known = next_batch(draft.pool_id, rest)
     try:
-        found = check_batch(draft.pool_id, batch, clock, known)
+        if draft.kind == Kind.MERGE:
+            batch = rest[:CHECK_BATCH]
+            found = check_sources(draft.pool_id, batch, clock)
+        else:
+            batch, known = next_batch(draft.pool_id, rest)
+            found = check_batch(draft.pool_id, batch, clock, known)
     except CheckFailed as failure:
         _fail(draft, start, failure)
         return False
@@ -364,15 +398,22 @@ def reconcile_drafts(now: datetime, send: broker.SendCheck | None = None) -> tup
 Progress = Callable[[int, int, int], None]  # (checked, total, throttled so far)
 
 
-def check_entries(pool_id: str, entries: Sequence[Entry], progress: Progress | None = None) -> Found:
-    """Check every entry now, batch after batch; CheckFailed when the check cannot go on."""
+def check_entries(
+    pool_id: str, entries: Sequence[Entry], progress: Progress | None = None, *, kind: str = Kind.DELETE
+) -> Found:
+    """Check every entry now (a delete's ids, a merge's sources), batch after batch; CheckFailed
+    when the check cannot go on."""
     clock = Clock()
     found = Found()
     throttled = 0
     start = 0
     while start < len(entries):
-        batch, known = next_batch(pool_id, entries[start : start + INVENTORY_WINDOW])
-        found.add(check_batch(pool_id, batch, clock, known))
+        if kind == Kind.MERGE:
+            batch = entries[start : start + CHECK_BATCH]
+            found.add(check_sources(pool_id, batch, clock))
+        else:
+            batch, known = next_batch(pool_id, entries[start : start + INVENTORY_WINDOW])
+            found.add(check_batch(pool_id, batch, clock, known))
         start += len(batch)
         throttled += clock.take_throttled()
         if progress:

@@ -221,7 +221,8 @@ class Draft(models.Model):
     100,000 ids does not travel back and forth in a form. A delete's ids are then checked
     against the pool, one LookupDeveloperIdentity call each, by a task
     (console/jobs/membership.py): the draft is "checking" until every id was asked, and only a
-    "ready" draft can be confirmed. A merge's draft is ready at once.
+    "ready" draft can be confirmed. A merge's draft is checked likewise: does each source
+    developer user exist in the pool (LookupDeveloperIdentity by DeveloperUserIdentifier)?
     """
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -240,7 +241,8 @@ class Draft(models.Model):
     checked = models.PositiveIntegerField(default=0)
     # [[line, id, reason], ...]: ids refused (another pool's), left out of the targets.
     refused = models.JSONField(default=list, blank=True)
-    # [[line, id], ...]: ids that do not exist (already deleted), left out of the targets.
+    # [[line, id], ...]: ids that do not exist (already deleted), or a merge's sources not in
+    # the pool, left out of the targets.
     missing = models.JSONField(default=list, blank=True)
     # Ids the inventory had in the pool: passed without a LookupDeveloperIdentity call.
     inventory_confirmed = models.PositiveIntegerField(default=0)

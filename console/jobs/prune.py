@@ -184,9 +184,11 @@ def start_dry_run(
     user: AbstractBaseUser | None,
     reason: str = "",
     schedule: Any = None,
+    params: dict[str, Any] | None = None,
     send: broker.SendWalk | None = None,
 ) -> Job:
-    """Create the dry run (and its "job.start" audit event); its walk is sent once committed."""
+    """Create the dry run (and its "job.start" audit event); its walk is sent once committed.
+    `params` are kept with the filter (a schedule's "Run now" marks its dry run so)."""
     if filters.empty:
         raise ValueError("Choose at least one condition: a prune never deletes a whole pool by accident.")
     region = region_of(pool_id)
@@ -196,7 +198,7 @@ def start_dry_run(
             kind=Kind.PRUNE_DRY_RUN,
             pool_id=pool_id,
             region=region,
-            params={"filters": filters.to_dict()},
+            params={**(params or {}), "filters": filters.to_dict()},
             created_by=owner,
             created_by_name=name,
             reason=reason,

@@ -519,7 +519,7 @@ def run_chunk(job_id: int, number: int, *, worker: str = "", send: broker.SendCh
 
 def _run_claimed(claim: Claim) -> bool:
     attempt = Attempt(claim)
-    with audit_actor(f"jobs:{claim.job_id}"):
+    with audit_actor(f"jobs:{claim.job_id}", job_id=claim.job_id, pool_id=claim.pool_id):
         try:
             results = RUNNERS[claim.kind](attempt)
         except OutOfTime:

@@ -18,6 +18,11 @@ Celery beat calls `tick` every JOB_SCHEDULE_SECONDS. A tick does two things:
 A schedule's filter ages rather than dates ("not modified for 90 days"): each run turns them
 into the dates of its day (ScheduleFilter.on).
 
+"Run now" starts a sync schedule's syncs at once (`run_sync_now`), and (`run_now`) a prune schedule's dry run, for the admin who asks, under
+the one-off prune's rule: whatever it finds, nothing is deleted until an admin types its count
+back on its page (the schedule's unconfirmed limit is for the daily runs only). Enabling and
+disabling (`set_enabled`) are audited as schedule.enable / schedule.disable.
+
 The owner must still exist, be active and hold run_jobs when a run is due; otherwise the run
 is not started and the schedule says why.
 """
@@ -49,6 +54,8 @@ NOTHING = "nothing"
 STARTED = "started"
 AWAITING = "awaiting_confirmation"
 PROBLEM = "schedule_problem"
+# A dry run an admin started with "Run now": the schedule decides nothing about it.
+RUN_NOW = "run_now"
 
 
 @dataclass(frozen=True)
@@ -280,6 +287,64 @@ def delete(schedule: PruneSchedule, *, reason: str) -> None:
             reason=reason,
         )
         schedule.delete()
+
+
+def set_enabled(schedule: PruneSchedule, enabled: bool, *, now: datetime | None = None) -> bool:
+    """Enable or disable a schedule, with its audit event; False (and no event) if it already was.
+    An enabled schedule's next run is the next time of day to come, never one missed meanwhile."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        schedule = PruneSchedule.objects.select_for_update().get(pk=schedule.pk)
+        if schedule.enabled == enabled:
+            return False
+        before = _describe(schedule)
+        schedule.enabled = enabled
+        if enabled:
+            schedule.next_run_at = next_run_after(schedule.time_of_day, now)
+        schedule.save(update_fields=["enabled", "next_run_at"])
+        record_console_action(
+            "schedule.enable" if enabled else "schedule.disable",
+            pool_id=schedule.pool_id,
+            region=schedule.region,
+            before=before,
+            after=_describe(schedule),
+        )
+    return True
+
+
+def run_now(schedule: PruneSchedule, *, user: AbstractBaseUser, now: datetime | None = None) -> Job:
+    """Start a prune schedule's dry run now, for `user`, with the filter of today; it waits for a
+    typed confirmation as a one-off prune does (its "job.start" event names the schedule)."""
+    if schedule.is_sync:
+        raise ValueError("Run now is for prune schedules.")
+    now = now or timezone.now()
+    return prune.start_dry_run(
+        schedule.pool_id,
+        ScheduleFilter.from_dict(schedule.filters).on(now.astimezone(UTC).date()),
+        user=user,
+        reason=f"Run now of prune schedule {schedule.pk}: {schedule.reason}",
+        schedule=schedule,
+        params={DECISION: RUN_NOW},
+    )
+
+
+def run_sync_now(schedule: PruneSchedule, *, user: AbstractBaseUser) -> list[tuple[str, Job, bool]]:
+    """Start a sync schedule's run now, for `user`: its pool's sync, or every pool's. (pool id,
+    its job, started) for each: a pool whose sync is still running keeps it (started False).
+    errors.CognitoError when the pools cannot be listed."""
+    if not schedule.is_sync:
+        raise ValueError("This is a prune schedule: run_now starts its dry run.")
+    reason = f"Run now of sync schedule {schedule.pk}: {schedule.reason}"
+    disabled = bool(schedule.filters.get("disabled"))
+    if not schedule.pool_id:
+        return sync.start_all(user=user, disabled=disabled, reason=reason, schedule=schedule)
+    try:
+        job = sync.start_sync(
+            schedule.pool_id, user=user, disabled=disabled, reason=reason, schedule=schedule
+        )
+    except sync.SyncRunning as running:
+        return [(schedule.pool_id, running.job, False)]
+    return [(schedule.pool_id, job, True)]
 
 
 def _owner_problem(schedule: PruneSchedule) -> str:

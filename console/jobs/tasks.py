@@ -60,7 +60,7 @@ def run_walk(self, job_id: int) -> bool:
 
 @ledger_task(broker.CHECK_DRAFT)
 def check_draft(self, draft_id: int) -> str:
-    """Check a delete draft's ids against its pool, from where the check stands (it re-sends itself)."""
+    """Check a draft against its pool (a delete's ids, a merge's sources), from where the check stands (it re-sends itself)."""
     try:
         return membership.run_check(draft_id, seconds=membership.task_seconds())
     except DatabaseError as exc:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 
-from console.audit.listing import PAGE_SIZE, Cursor, filtered
+from console.audit.listing import _RECORDED_SQL, PAGE_SIZE, Cursor, filtered, recorded_operations
 from console.audit.models import AuditEvent, AuditEventIdentity
 
 pytestmark = [
@@ -33,6 +33,8 @@ FILTERS = [
     {"date_from": date(2025, 1, 2), "date_to": date(2025, 1, 5)},
     {"pool": "us-east-1:pool-7", "outcome": "error"},
     {"user": "user-3", "operation": "TagResource", "date_from": date(2025, 1, 2)},
+    {"changes": True},
+    {"changes": True, "pool": "us-east-1:pool-7"},
 ]
 # The identity filter reads the identity index (AuditEventIdentity's unique (identity_id,
 # event) index), which also holds the bulk deletes and merges that named the identity. Its
@@ -130,3 +132,13 @@ def test_an_identitys_pages_are_read_off_the_identity_index(middle, filters):
     _assert_read_off_the_identity_index(plan(filtered(filters)[: PAGE_SIZE + 1]))
     _assert_read_off_the_identity_index(plan(filtered(filters, older_than=middle)[: PAGE_SIZE + 1]))
     _assert_read_off_the_identity_index(plan(filtered(filters, newer_than=middle)[: PAGE_SIZE + 1]))
+
+
+def test_the_operation_names_are_read_off_the_operation_index_one_probe_each(middle):
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + _RECORDED_SQL)
+        text = "\n".join(row[-1] for row in cursor.fetchall())
+
+    assert "audit_op_time_idx (operation>?)" in text, text
+    assert not any(line.startswith("SCAN audit_auditevent") for line in text.splitlines()), text
+    assert set(OPERATIONS) <= set(recorded_operations())

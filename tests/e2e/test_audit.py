@@ -36,11 +36,19 @@ def test_an_admin_filters_the_trail_in_place_and_reads_an_events_details(
     _pool_changed_by(admin, region, "audited-pool")
     page.goto("/audit/")
     rows = page.locator("#audit-table tbody tr[data-event-id]")
-    # The sign-in, the creation and the update.
-    expect(rows).to_have_count(3)
+    # The creation and the update: "Changes only" (on by default) hides the sign-in.
+    expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("UpdateIdentityPool")
     screenshot("audit")
     page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_label("Changes only").uncheck()
+    page.get_by_role("button", name="Filter").click()
+
+    expect(page).to_have_url(re.compile(r"/audit/\?.*changes=0"))
+    expect(rows).to_have_count(3)
+    expect(rows.last).to_contain_text("console.login")
+    page.get_by_label("Changes only").check()
 
     page.get_by_label("Operation").select_option("UpdateIdentityPool")
     page.get_by_role("button", name="Filter").click()

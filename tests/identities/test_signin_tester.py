@@ -291,3 +291,50 @@ def test_the_developer_flow_is_offered_only_for_a_pool_with_a_developer_provider
     assert re.search(r'<input type="radio" name="flow" value="developer"[^>]*\bdisabled\b', without)
     assert not re.search(r'value="developer"[^>]*\bdisabled\b', with_provider)
     assert "Developer user identifier, for a developer user (login.example.app)</label>" in with_provider
+
+
+def _tester_link(client, identity_id: str, pool_id: str) -> str:
+    page = client.get(reverse("identities:detail", args=[identity_id]), {"pool": pool_id}).content.decode()
+    found = re.search(r'href="([^"]*/sign-in-test\?[^"]*)"', page)
+    assert found, "the identity page links to the sign-in tester"
+    return found.group(1).replace("&amp;", "&")
+
+
+def _checked_flow(html: str) -> str:
+    [flow] = re.findall(r'<input type="radio" name="flow" value="(\w+)"[^>]*\bchecked\b', html)
+    return flow
+
+
+def test_the_identity_page_of_a_developer_user_opens_the_developer_flow_with_its_id(
+    as_admin, pool_id, developer_user
+):
+    identity = developer_user(pool_id, "customer-42")
+
+    html = as_admin.get(_tester_link(as_admin, identity, pool_id)).content.decode()
+
+    assert _checked_flow(html) == "developer"
+    assert 'name="developer_user" value="customer-42"' in html
+    assert f'name="identity_id" value="{identity}"' in html
+
+
+def test_support_sees_the_developer_user_filled_in_but_the_flow_still_closed(
+    as_support, pool_id, developer_user
+):
+    identity = developer_user(pool_id, "customer-43")
+
+    html = as_support.get(_tester_link(as_support, identity, pool_id)).content.decode()
+
+    assert _checked_flow(html) == "unauthenticated"
+    assert re.search(r'<input type="radio" name="flow" value="developer"[^>]*\bdisabled\b', html)
+    assert "for admins only" in html
+    assert 'name="developer_user" value="customer-43"' in html
+
+
+def test_a_guest_identity_page_still_opens_the_guest_flow(as_admin, pool_id, guests):
+    [guest] = guests(pool_id, 1)
+
+    link = _tester_link(as_admin, guest, pool_id)
+    html = as_admin.get(link).content.decode()
+
+    assert "developer_user" not in link
+    assert _checked_flow(html) == "unauthenticated"

@@ -259,3 +259,32 @@ def test_from_the_command_line_a_job_goes_to_the_broker_and_errors_exit_non_zero
     assert json.loads(shown.stdout)["status"] == "queued"
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == ["CommandError: There is no job 999999."]
+
+
+@pytest.mark.django_db
+def test_merge_leaves_out_sources_the_pool_does_not_have_and_says_so(tmp_path, cognito, pool_id, admin):
+    developer_identity(cognito, pool_id, "old")
+    developer_identity(cognito, pool_id, "new")
+    path = tmp_path / "pairs.csv"
+    path.write_text("old,new\nghost,new\n")
+
+    output = run(
+        "merge", "--pool", pool_id, "--csv", str(path), "--reason", "OPS-3", "--user", admin.username
+    )
+
+    job = Job.objects.get()
+    assert (
+        "1 source developer user(s) do not exist in the pool; their pairs were left out: line 2 (ghost)."
+        in output
+    )
+    assert list(Item.objects.filter(job=job).values_list("target", flat=True)) == ["old"]
+
+
+@pytest.mark.django_db
+def test_merge_of_only_unknown_sources_starts_nothing(tmp_path, pool_id, admin):
+    path = tmp_path / "pairs.csv"
+    path.write_text("ghost,new\n")
+
+    with pytest.raises(CommandError, match="no source developer user exists in the pool"):
+        run("merge", "--pool", pool_id, "--csv", str(path), "--reason", "OPS-4", "--user", admin.username)
+    assert not Job.objects.exists()

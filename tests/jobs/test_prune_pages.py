@@ -52,8 +52,10 @@ def test_the_form_has_labelled_conditions_and_the_pool_from_the_query(as_admin, 
     for field, label in [
         ("unauthenticated", "Unauthenticated: no linked logins"),
         ("disabled", "Disabled"),
-        ("modified_before", "Last modified before (UTC date)"),
-        ("created_before", "Created before (UTC date)"),
+        ("modified_days", "Not modified for at least (days)"),
+        ("modified_before", "… or not modified since (UTC date)"),
+        ("created_days", "Created at least (days) ago"),
+        ("created_before", "… or created before (UTC date)"),
     ]:
         assert f'for="id_{field}"' in html and label in html
     assert 'type="date"' in html and 'type="checkbox"' in html

@@ -38,6 +38,7 @@ ASKS_AGAIN = {
     "jobs:schedule_new",
     "jobs:schedule_edit",
     "jobs:schedule_delete",
+    "jobs:schedule_enabled",
 }
 PAGES = {page.name: page.url for page in all_pages()}
 

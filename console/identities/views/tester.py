@@ -51,8 +51,7 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
         return render(
             request, TEMPLATE, {**context, "error": exc}, status=404 if isinstance(exc, NotFound) else 200
         )
-    # The identity page links here with the identity to start from.
-    initial = {"identity_id": request.GET.get("identity_id", "")}
+    initial = _initial(request, pool)
     form = context["form"] = SignInTestForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
@@ -73,6 +72,19 @@ def signin_tester(request: HttpRequest, pool_id: str) -> HttpResponse:
     if form.is_valid():
         context["run"] = signin.run(_plan(pool, form.cleaned_data))
     return render_page(request, TEMPLATE, context, partial="result")
+
+
+def _initial(request: HttpRequest, pool: gateway.PoolFacts) -> dict[str, str]:
+    """The identity page links here with the identity to start from and, for an identity with
+    developer users, its first one: the developer flow is chosen when the user may run it (support
+    sees it filled in, beside the flow it may not choose)."""
+    initial = {"identity_id": request.GET.get("identity_id", "")}
+    developer_user = request.GET.get("developer_user", "")
+    if developer_user and pool.developer_provider:
+        initial["developer_user"] = developer_user
+        if may_run_developer(request):
+            initial["flow"] = signin.DEVELOPER
+    return initial
 
 
 def _plan(pool: gateway.PoolFacts, data: dict[str, Any]) -> signin.Plan:

@@ -357,17 +357,20 @@ def _review_context(draft: Draft, form: DestructiveConfirmForm) -> dict[str, Any
         else f"Delete {draft.count:,} identit{'y' if draft.count == 1 else 'ies'}",
         "cancel_url": _input_url(draft),
         "expires_at": draft.expires_at,
-        **(_check_context(draft) if draft.kind == Kind.DELETE else {}),
+        **_check_context(draft),
     }
 
 
 def _not_startable(request: HttpRequest, draft: Draft) -> HttpResponse:
+    merge = draft.kind == Kind.MERGE
+    what = "source developer users" if merge else "ids"
     if draft.is_checking:
-        messages.error(request, "The ids are still being checked against the pool: nothing was started.")
+        messages.error(request, f"The {what} are still being checked against the pool: nothing was started.")
     elif draft.check_status == CheckStatus.FAILED:
-        messages.error(request, "The check of the ids stopped with an error: nothing was started.")
+        messages.error(request, f"The check of the {what} stopped with an error: nothing was started.")
     else:
-        messages.error(request, "No id is left to delete: nothing was started.")
+        left = "pair is left to merge" if merge else "id is left to delete"
+        messages.error(request, f"No {left}: nothing was started.")
     return redirect("jobs:confirm", draft_id=draft.pk)
 
 

@@ -1,5 +1,6 @@
 """Schedule pages (prunes and inventory syncs): the list (everyone who sees jobs), new / edit /
-delete (admins, re-auth). `?kind=sync` on the new page makes a sync schedule."""
+delete / enable or disable (admins, re-auth), a prune schedule's "Run now" (admins, as a one-off
+prune's dry run). `?kind=sync` on the new page makes a sync schedule."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from console.accounts.roles import has_perm, permission_required
+from console.aws import errors
 from console.htmx import render_page
 from console.safeguards.reauth import recent_auth_required
 
@@ -240,3 +242,71 @@ def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
         "filter": schedules.describe(schedule),
     }
     return render(request, "jobs/schedule_delete.html", context)
+
+
+def _back_to_list(schedule: PruneSchedule) -> HttpResponse:
+    return redirect(f"{_list_url()}?pool={schedule.pool_id}" if schedule.pool_id else _list_url())
+
+
+@require_POST
+@permission_required("run_jobs")
+@recent_auth_required
+def schedule_enabled(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    """Enable (enabled=1) or disable (enabled=0) a schedule from the list; its owner stays."""
+    schedule = get_object_or_404(PruneSchedule, pk=schedule_id)
+    wanted = request.POST.get("enabled")
+    if wanted not in ("0", "1"):
+        messages.error(request, "Nothing was changed: say whether to enable or disable the schedule.")
+        return _back_to_list(schedule)
+    enabled = wanted == "1"
+    if not schedules.set_enabled(schedule, enabled):
+        messages.info(request, f"Schedule {schedule.pk} was already {'enabled' if enabled else 'disabled'}.")
+    elif enabled:
+        schedule.refresh_from_db()
+        messages.success(
+            request, f"Schedule {schedule.pk} enabled: next run {schedule.next_run_at:%Y-%m-%d %H:%M} UTC."
+        )
+    else:
+        messages.success(request, f"Schedule {schedule.pk} disabled: it starts no runs until enabled again.")
+    return _back_to_list(schedule)
+
+
+@require_POST
+@permission_required("run_jobs")
+def schedule_run_now(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    """Start a schedule's run now: a sync schedule's syncs, or a prune schedule's dry run
+    (deleting then needs the typed count, as a one-off prune)."""
+    schedule = get_object_or_404(PruneSchedule, pk=schedule_id)
+    if schedule.is_sync:
+        return _run_sync_now(request, schedule)
+    job = schedules.run_now(schedule, user=request.user)
+    messages.success(
+        request,
+        f"Dry run {job.pk} of schedule {schedule.pk} started: it counts the matches and deletes nothing. "
+        "To delete them, type the count back on its page.",
+    )
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+def _run_sync_now(request: HttpRequest, schedule: PruneSchedule) -> HttpResponse:
+    try:
+        results = schedules.run_sync_now(schedule, user=request.user)
+    except errors.CognitoError as exc:
+        messages.error(request, f"Nothing was started: listing the pools failed: {exc.code}: {exc.message}")
+        return _back_to_list(schedule)
+    started = [job.pk for _, job, new in results if new]
+    running = [job.pk for _, job, new in results if not new]
+    if len(results) == 1:
+        job = results[0][1]
+        if running:
+            messages.info(
+                request, f"A sync of this pool is already running (job {job.pk}): not started again."
+            )
+        else:
+            messages.success(request, f"Sync {job.pk} of schedule {schedule.pk} started.")
+        return redirect("jobs:detail", job_id=job.pk)
+    words = f"{len(started)} sync(s) of schedule {schedule.pk} started"
+    if running:
+        words += f"; {len(running)} pool(s) were still syncing and were not started again"
+    messages.success(request, f"{words}.")
+    return redirect(f"{reverse('jobs:list')}?{urlencode({'kind': 'sync'})}")

@@ -134,7 +134,7 @@ class Command(BaseCommand):
             problems = checked.problems
             shown = "; ".join(problems[:SHOWN_PROBLEMS]) + ("; …" if len(problems) > SHOWN_PROBLEMS else "")
             raise CommandError(f"Nothing was started: {shown}")
-        left_out = self._check_membership(checked) if action == "delete" else None
+        left_out = self._check_membership(checked) if action == "delete" else self._check_sources(checked)
         for note in checked.parsed.notes:
             self.stdout.write(note)
         with audit_actor(user.get_username(), user=user):
@@ -183,6 +183,29 @@ class Command(BaseCommand):
             )
         if len(found.missing) == total:
             raise CommandError("Nothing was started: none of the ids exists (all already deleted).")
+        return found
+
+    def _check_sources(self, checked: intake.Checked) -> membership.Found:
+        """Each source developer user, asked now: those not in the pool are left out, and said so."""
+        total = len(checked.parsed.targets)
+        pool_id = checked.pool.pool_id if checked.pool else ""
+        self.stderr.write(
+            f"Checking that the {total} source developer user(s) exist in pool {pool_id} (one call each)…"
+        )
+        try:
+            found = intake.check_membership(checked)
+        except membership.CheckFailed as failure:
+            raise CommandError(
+                f"Nothing was started: the check of the sources stopped. {failure.describe()} {failure.error.hint}"
+            ) from None
+        if found.missing:
+            shown = ", ".join(f"line {line} ({user})" for line, user in found.missing[: membership.SHOWN])
+            more = ", …" if len(found.missing) > membership.SHOWN else ""
+            self.stdout.write(
+                f"{len(found.missing)} source developer user(s) do not exist in the pool; their pairs were left out: {shown}{more}."
+            )
+        if len(found.missing) == total:
+            raise CommandError("Nothing was started: no source developer user exists in the pool.")
         return found
 
     def _prune(self, options: dict[str, Any]) -> None:
