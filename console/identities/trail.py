@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from console.audit.models import AuditEvent
 from console.aws.ids import is_cognito_id
-from console.jobs.models import Item, Kind
+from console.jobs.models import Item, Job, Kind
 
 from .history import history
 
@@ -169,9 +169,14 @@ class MergeItem:
 def merge_items(user: str) -> tuple[MergeItem, ...]:
     """The newest bulk merge items naming the developer user id, as source or destination.
 
-    Read over merge jobs' items only; a bulk delete's millions of items are not looked at."""
+    Read over merge jobs' items only, through the items' (job, …) indexes: the merge jobs are
+    found first (a read of the jobs table, which has a row per job, not per item), so a bulk
+    delete's millions of items are never looked at."""
+    merge_jobs = list(Job.objects.filter(kind=Kind.MERGE).values_list("pk", flat=True))
+    if not merge_jobs:
+        return ()
     items = (
-        Item.objects.filter(job__kind=Kind.MERGE)
+        Item.objects.filter(job_id__in=merge_jobs)
         .filter(Q(target=user) | Q(destination=user))
         .select_related("job")
         .order_by("-job_id", "line")[:LIMIT]

@@ -261,3 +261,22 @@ def test_the_history_page_the_answer_links_to_lists_the_deletion_for_support(
     html = as_support.get(history_page(identity)).content.decode()
 
     assert "Ticket 12: close my account" in html
+
+
+def test_the_identity_a_bulk_merge_emptied_has_the_merge_in_its_history(
+    as_support, admin, pool_id, developer_user
+):
+    developer_user(pool_id, "customer-1")
+    emptied = developer_user(pool_id, "customer-2")
+    start_job(
+        admin,
+        Kind.MERGE,
+        pool_id,
+        [parsing.Target(1, "customer-2", "customer-1")],
+        developer_provider=DEVELOPER,
+    )
+
+    html = as_support.get(history_page(emptied)).content.decode()
+
+    assert "MergeDeveloperIdentities" in html
+    assert "TICKET-88 clean-up" in html
