@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from console.audit.models import AuditEvent
 from console.aws.ids import is_cognito_id
@@ -143,11 +143,15 @@ def _user_what(event: AuditEvent, user: str) -> str:
     return _WHAT.get(event.operation, event.operation)
 
 
+def events_naming(user: str) -> QuerySet[AuditEvent]:
+    """The events that named the developer user id, newest first: read off the developer user
+    index (its unique (developer_user, event) index), then sorted, bounded by that user's events."""
+    return AuditEvent.objects.filter(developer_user_links__developer_user=user).order_by("-id")
+
+
 def about_developer_user(user: str) -> Trail:
     """The newest events that named the developer user id (in any pool)."""
-    events = list(
-        AuditEvent.objects.filter(developer_user_links__developer_user=user).order_by("-id")[: LIMIT + 1]
-    )
+    events = list(events_naming(user)[: LIMIT + 1])
     rows = tuple(_row(event, event.identity_id, _user_what(event, user)) for event in events[:LIMIT])
     return Trail(rows, len(events) > LIMIT)
 

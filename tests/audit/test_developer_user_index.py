@@ -12,6 +12,7 @@ from console.audit.models import AppendOnlyError, AuditEvent, AuditEventDevelope
 from console.audit.record import record_console_action
 from console.aws import identities as gateway
 from console.aws.errors import CognitoError
+from console.identities.trail import events_naming
 from tests.cognito import DEVELOPER
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,25 @@ def test_the_migration_indexes_events_recorded_before_it():
     assert indexed(merge) == {"customer-1", "customer-2"}
     assert indexed(registration) == {"customer-3"}
     assert AuditEventDeveloperUser.objects.count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's EXPLAIN QUERY PLAN")
+def test_a_developer_users_events_are_read_off_the_index_never_a_scan_of_the_trail():
+    events = AuditEvent.objects.bulk_create(
+        AuditEvent(operation="UnlinkDeveloperIdentity", outcome="success", actor=f"user-{n}")
+        for n in range(300)
+    )
+    AuditEventDeveloperUser.objects.bulk_create(
+        AuditEventDeveloperUser(event=event, developer_user=f"customer-{n % 50}")
+        for n, event in enumerate(events)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    sql, params = events_naming("customer-7")[:21].query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        lines = [row[-1] for row in cursor.fetchall()]
+
+    assert any("auditeventdeveloperuser" in line and "(developer_user=?)" in line for line in lines), lines
+    assert not any(line.startswith("SCAN") for line in lines), lines
