@@ -155,3 +155,12 @@ def test_a_developer_user_found_says_which_pool_it_was_found_in(
             f'found in <a href="{reverse("pools:detail", args=[pool])}">{name} <code>{pool}</code></a>'
             in html
         )
+
+
+def test_a_pool_arn_of_a_region_the_console_does_not_use_gets_a_clear_answer(as_support):
+    arn = "arn:aws:cognito-identity:ap-south-2:123456789012:identitypool/ap-south-2:0a1b2c3d-0000-4000-8000-000000000001"
+
+    html = as_support.get(LOOKUP, {"q": arn}).content.decode()
+
+    assert "That cannot be looked up." in html
+    assert "Region ap-south-2 is not one this console uses" in html
