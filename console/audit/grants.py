@@ -18,10 +18,14 @@ import dj_database_url
 from django.core.management.base import CommandError
 from django.db import connections, transaction
 
-from console.audit.models import AuditEvent, AuditEventIdentity
+from console.audit.models import AuditEvent, AuditEventDeveloperUser, AuditEventIdentity
 
 # The trail: the app may add to it and read it, nothing else.
-APPEND_ONLY_TABLES = (AuditEvent._meta.db_table, AuditEventIdentity._meta.db_table)
+APPEND_ONLY_TABLES = (
+    AuditEvent._meta.db_table,
+    AuditEventIdentity._meta.db_table,
+    AuditEventDeveloperUser._meta.db_table,
+)
 # Written by `migrate` alone; the app only reads it (Django's check for unapplied migrations).
 READ_ONLY_TABLES = ("django_migrations",)
 _CONNECTION_KEYS = ("NAME", "USER", "PASSWORD", "HOST", "PORT")

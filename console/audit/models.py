@@ -129,3 +129,37 @@ class AuditEventIdentity(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse("delete")
+
+
+class AuditEventDeveloperUser(models.Model):
+    """One developer user id an event named, so a search for it finds what the console did.
+
+    UnlinkDeveloperIdentity names one, MergeDeveloperIdentities two (source and destination),
+    and a registration (GetOpenIdTokenForDeveloperIdentity) one, which the stored request no
+    longer shows (every Logins value is redacted) but the event's "after" keeps. Like
+    AuditEventIdentity for identity ids; append-only like the events.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="developer_user_links")
+    developer_user = models.CharField(max_length=1024)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["developer_user", "event"], name="audit_event_developer_user_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"developer user {self.developer_user} in event {self.event_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse("changing a saved event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse("delete")

@@ -5,6 +5,8 @@ Public API for the rest of the console:
 - `audit_actor(name, user=..., ip=...)`: who a Celery task or command acts for.
 - `diff(before, after)`: keeps only the changed keys (also done by the recorders).
 - `touched_identities(event)`: every identity id an event is about (its history index).
+- `touched_developer_users(event)`: every developer user id an event names (the search box's
+  index of what the console did to a developer user id).
 
 Models are imported inside the functions: the gateway imports this module and may be
 imported before Django's app registry is ready.
@@ -18,7 +20,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from .actor import Actor, audit_actor, current_actor
-from .redact import diff, redact, scrub_text, storable_text
+from .redact import REDACTED, diff, redact, scrub_text, storable_text
 
 __all__ = [
     "CONSOLE_ACTIONS",
@@ -28,6 +30,7 @@ __all__ = [
     "diff",
     "record_console_action",
     "record_gateway_call",
+    "touched_developer_users",
     "touched_identities",
 ]
 
@@ -111,6 +114,15 @@ _ARN_POOL_MARKER = ":identitypool/"
 # DeleteIdentities names at most 60; a little room for the event's own id and a merge's.
 _MAX_TOUCHED = 64
 _ID_MAX_LENGTH = 64
+# Where events name developer user ids: the parameters of UnlinkDeveloperIdentity and
+# MergeDeveloperIdentities, and the before/after the gateway gives a registration and an unlink
+# (a registration's request keeps none: its Logins values are redacted).
+_DEVELOPER_USER_KEYS = ("DeveloperUserIdentifier", "SourceUserIdentifier", "DestinationUserIdentifier")
+_DEVELOPER_USER_STATE_KEY = "DeveloperUserIdentifier"
+# The service's bound on a developer user id; and the index's, in bytes: PostgreSQL refuses a
+# B-tree entry over about 2,700 bytes, which 1,024 characters of four bytes would pass.
+_DEVELOPER_USER_MAX_LENGTH = 1024
+_DEVELOPER_USER_MAX_BYTES = 2000
 
 
 def record_gateway_call(
@@ -243,6 +255,27 @@ def touched_identities(event: Any, extra: tuple[str, ...] = ()) -> list[str]:
     return [value for value in found if value and len(value) <= _ID_MAX_LENGTH][:_MAX_TOUCHED]
 
 
+def touched_developer_users(event: Any) -> list[str]:
+    """The distinct developer user ids an event names: the unlinked one, a merge's source and
+    destination, a registered one."""
+    request = event.request if isinstance(event.request, dict) else {}
+    values = [request.get(key) for key in _DEVELOPER_USER_KEYS]
+    values += [
+        state.get(_DEVELOPER_USER_STATE_KEY)
+        for state in (event.before, event.after)
+        if isinstance(state, dict)
+    ]
+    # A value the redaction replaced names nobody.
+    found = dict.fromkeys(value for value in values if isinstance(value, str) and value and value != REDACTED)
+    # One too long for the index is skipped (the call failed validation), so the event is kept.
+    return [
+        value
+        for value in found
+        if len(value) <= _DEVELOPER_USER_MAX_LENGTH
+        and len(value.encode("utf-8", "replace")) <= _DEVELOPER_USER_MAX_BYTES
+    ]
+
+
 def _named_identities(params: dict[str, Any]) -> list[str]:
     doomed = params.get("IdentityIdsToDelete")
     return [str(value) for value in doomed if isinstance(value, str)] if isinstance(doomed, list) else []
@@ -276,13 +309,17 @@ def _save(event: Any, identities: tuple[str, ...] = ()) -> None:
 def _write(event: Any, identities: tuple[str, ...], using: str) -> None:
     # One transaction (a savepoint inside the caller's): the event and its index rows are
     # stored together or not at all, and a failed insert does not break the caller's work.
-    from .models import AuditEventIdentity
+    from .models import AuditEventDeveloperUser, AuditEventIdentity
 
     with transaction.atomic(using=using):
         event.save(using=using)
         AuditEventIdentity.objects.using(using).bulk_create(
             AuditEventIdentity(event=event, identity_id=identity_id)
             for identity_id in touched_identities(event, identities)
+        )
+        AuditEventDeveloperUser.objects.using(using).bulk_create(
+            AuditEventDeveloperUser(event=event, developer_user=user)
+            for user in touched_developer_users(event)
         )
 
 

@@ -26,15 +26,23 @@ from .ids import region_of
 
 
 def _one_attempt(
-    region: str, operation: str, *, max_wait: float, reason: str = "", **params: object
+    region: str,
+    operation: str,
+    *,
+    max_wait: float,
+    reason: str = "",
+    identities: tuple[str, ...] = (),
+    **params: object,
 ) -> dict[str, Any]:
     """One call through the region's one-attempt job client, waiting at most `max_wait` in the limiter
-    behind any page that waits for the same operation."""
+    behind any page that waits for the same operation. `identities`: others the call changes (`calls.call`'s
+    `audit_identities`)."""
     return call(
         region,
         operation,
         client=get_job_client(region),
         audit_reason=reason,
+        audit_identities=identities,
         max_wait=max_wait,
         background=True,
         **params,
@@ -70,14 +78,24 @@ def delete_identities(
 
 
 def merge_developer_users(
-    pool_id: str, provider: str, source: str, destination: str, *, reason: str, max_wait: float
+    pool_id: str,
+    provider: str,
+    source: str,
+    destination: str,
+    *,
+    reason: str,
+    max_wait: float,
+    source_identity: str = "",
 ) -> str:
-    """MergeDeveloperIdentities (one attempt): the destination's identity id, now holding both users."""
+    """MergeDeveloperIdentities (one attempt): the destination's identity id, now holding both users.
+
+    `source_identity`, when known, is the identity the merge empties: its history finds the event too."""
     answer = _one_attempt(
         region_of(pool_id),
         "merge_developer_identities",
         reason=reason,
         max_wait=max_wait,
+        identities=(source_identity,) if source_identity else (),
         SourceUserIdentifier=source,
         DestinationUserIdentifier=destination,
         DeveloperProviderName=provider,

@@ -1,8 +1,16 @@
 """The search box: what a query is, and finding it.
 
+Text is read as people paste it (console/aws/ids.py): without the whitespace, quotes and
+trailing punctuation around it; an id in upper case or a pool's ARN is the id it names.
+
 - `REGION:GUID`: an identity (DescribeIdentity) or else a pool (DescribeIdentityPool);
+- a GUID alone: the same, in the region the inventory or the audit trail knows it in (no call),
+  else asked in each region of AWS_REGIONS in turn (at most two calls per region);
 - anything else: a developer user identifier, looked up with LookupDeveloperIdentity in every
   pool that has a developer provider, in every region of AWS_REGIONS (or in one chosen pool).
+
+What the console did to an id (deleted, merged, unlinked, registered) is read from the audit
+trail by console/identities/trail.py.
 
 Which pools have a developer provider is the gateway's catalog (console/aws/catalog.py), kept
 in Django's cache a minute; the page says how old it is and can refresh it.
@@ -12,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -22,11 +30,11 @@ from console.aws import identities as gateway
 from console.aws.catalog import CATALOG_SECONDS, Catalog, DeveloperPool, Failure
 from console.aws.errors import CognitoError, NotAuthorized, NotFound, Throttled
 from console.aws.fanout import Outcome, fan_out, first_success
-from console.aws.ids import is_cognito_id, region_of
+from console.aws.ids import bare_guid, is_cognito_id, pasted_id, region_of, unwrap_pasted
 from console.aws.pools import PoolSummary, all_pools
 from console.inventory import queries
 
-from . import developer_users
+from . import developer_users, trail
 
 # A region-looking prefix and a colon: meant as an id, even if the rest is wrong.
 _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
@@ -34,11 +42,14 @@ _LOOKS_LIKE_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+:.*", re.DOTALL)
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed search: kind is "empty", "id", "developer_user" or "malformed"."""
+    """A parsed search: kind is "empty", "id", "guid" (an id without its region),
+    "developer_user" or "malformed". `pasted` is what was typed, trimmed, when `text` (what is
+    searched) differs from it."""
 
     text: str
     kind: str
     problem: str = ""
+    pasted: str = ""
 
     @property
     def region(self) -> str:
@@ -46,8 +57,13 @@ class Query:
 
 
 def parse(raw: str) -> Query:
-    """What the person typed, trimmed, and what kind of search it asks for."""
-    text = raw.strip()
+    """What the person typed, unwrapped, and what kind of search it asks for."""
+    query = _parse(unwrap_pasted(raw))
+    pasted = raw.strip()
+    return replace(query, pasted=pasted) if pasted != query.text else query
+
+
+def _parse(text: str) -> Query:
     if not text:
         return Query("", "empty")
     limit = gateway.developer_token_limits().user_max_length
@@ -55,6 +71,7 @@ def parse(raw: str) -> Query:
         return Query(text, "malformed", f"That is {len(text):,} characters long; ids are at most {limit:,}.")
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
         return Query(text, "malformed", "That contains control characters; paste the id again as plain text.")
+    text = pasted_id(text) or text
     if is_cognito_id(text):
         if region_of(text) not in settings.AWS_REGIONS:
             return Query(
@@ -64,11 +81,14 @@ def parse(raw: str) -> Query:
                 f"(it uses {', '.join(settings.AWS_REGIONS)}).",
             )
         return Query(text, "id")
+    guid = bare_guid(text)
+    if guid:
+        return Query(guid, "guid")
     if _LOOKS_LIKE_ID.fullmatch(text):
         return Query(
             text,
             "malformed",
-            "That looks like an identity or pool id, but ids are REGION:GUID with a lower-case GUID "
+            "That looks like an identity or pool id, but ids are REGION:GUID with a GUID of hexadecimal digits "
             "(e.g. us-east-1:0a1b2c3d-0000-4000-8000-000000000001).",
         )
     return Query(text, "developer_user")
@@ -146,6 +166,36 @@ def find_id(cognito_id: str) -> IdFound | None:
     except NotFound:
         return None
     return IdFound("pool", cognito_id)
+
+
+@dataclass(frozen=True)
+class GuidFound:
+    """Which `REGION:GUID` a GUID alone is (`cognito_id`, None if none) and what it is (`found`:
+    None for an id only the audit trail knows); `errors` of regions that could not be asked."""
+
+    cognito_id: str | None
+    found: IdFound | None
+    errors: tuple[CognitoError, ...] = ()
+
+
+def find_guid(guid: str) -> GuidFound:
+    """The id a GUID pasted without its region names: first in the region where the inventory
+    or the audit trail knows it (no call), else asked region by region of AWS_REGIONS, one
+    DescribeIdentity and at most one DescribeIdentityPool each, until one answers."""
+    candidates = [f"{region}:{guid}" for region in settings.AWS_REGIONS]
+    for cognito_id in candidates:
+        if queries.pool_of(cognito_id) or queries.knows_pool(cognito_id) or trail.knows_id(cognito_id):
+            return GuidFound(cognito_id, find_id(cognito_id))
+    errors: list[CognitoError] = []
+    for cognito_id in candidates:
+        try:
+            found = find_id(cognito_id)
+        except CognitoError as exc:
+            errors.append(exc)
+            continue
+        if found is not None:
+            return GuidFound(cognito_id, found)
+    return GuidFound(None, None, tuple(errors))
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,11 @@ def pools_of(identity_ids: Iterable[str], *, batch: int = 2000) -> dict[str, Inv
     return found
 
 
+def knows_pool(pool_id: str) -> bool:
+    """Whether the inventory has ever listed (or started listing) the pool: one row read."""
+    return PoolState.objects.filter(pk=pool_id).exists()
+
+
 # --- Counts ------------------------------------------------------------------------------------
 
 

@@ -468,6 +468,7 @@ def run_merge(attempt: Attempt) -> dict[int, Result]:
             item.target,
             item.destination,
             reason=claim.reason,
+            source_identity=emptied,
         )
     except errors.CognitoError as exc:
         return {item.pk: failed(exc)}

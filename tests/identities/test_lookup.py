@@ -134,8 +134,11 @@ def test_an_unknown_developer_user_is_not_found_in_the_pools_searched(as_support
 @pytest.mark.parametrize(
     ("query", "problem"),
     [
-        ("us-east-1:NOT-A-GUID", "ids are REGION:GUID with a lower-case GUID"),
-        ("us-east-1:0A1B2C3D-0000-4000-8000-000000000001", "ids are REGION:GUID with a lower-case GUID"),
+        ("us-east-1:NOT-A-GUID", "ids are REGION:GUID with a GUID of hexadecimal digits"),
+        (
+            "us-east-1:0a1b2c3d-0000-4000-8000-00000000000z",
+            "ids are REGION:GUID with a GUID of hexadecimal digits",
+        ),
         ("ap-south-2:0a1b2c3d-0000-4000-8000-000000000001", "Region ap-south-2 is not one this console uses"),
         ("user-" * 205, "ids are at most 1,024"),
         ("user\x07name", "control characters"),

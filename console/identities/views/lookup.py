@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -12,7 +14,7 @@ from console.aws.catalog import catalog
 from console.aws.errors import CognitoError, Throttled
 from console.htmx import go_to, render_page
 
-from .. import lookup
+from .. import lookup, trail
 from ..forms import LookupForm
 from ..links import identity_url, pool_page_url
 
@@ -23,16 +25,39 @@ def _find_id(request: HttpRequest, query: lookup.Query, context: dict[str, Any])
     except CognitoError as exc:
         context["error"] = exc
         return None
-    if found is None:
+    return _answer_id(request, query.text, found, context)
+
+
+def _answer_id(
+    request: HttpRequest, cognito_id: str, found: lookup.IdFound | None, context: dict[str, Any]
+) -> HttpResponse | None:
+    if found is not None and found.kind == "identity":
+        return go_to(request, identity_url(cognito_id, found.pool_id))
+    if found is not None and found.kind == "pool":
+        return go_to(request, pool_page_url(cognito_id))
+    # Not "not found" when the console knows what happened to it: the inventory says where it
+    # was and when and how it went, the audit trail who did it, why, and in which job.
+    context["gone"] = found.known if found is not None else None
+    context["trail"] = trail.about_identity(cognito_id)
+    context["not_found"] = not context["gone"] and not context["trail"]
+    return None
+
+
+def _find_guid(request: HttpRequest, query: lookup.Query, context: dict[str, Any]) -> HttpResponse | None:
+    try:
+        answer = lookup.find_guid(query.text)
+    except CognitoError as exc:
+        context["error"] = exc
+        return None
+    if answer.cognito_id is None:
+        context["regions"] = settings.AWS_REGIONS
+        if answer.errors:
+            context["error"] = answer.errors[0]
         context["not_found"] = True
         return None
-    if found.kind == "gone":
-        # Not "not found": the inventory says where it was, and when and how it went.
-        context["gone"] = found.known
-        return None
-    if found.kind == "identity":
-        return go_to(request, identity_url(query.text, found.pool_id))
-    return go_to(request, pool_page_url(query.text))
+    # From here on the page speaks of the id the GUID turned out to be.
+    context["query"] = replace(query, text=answer.cognito_id, kind="id", pasted=query.pasted or query.text)
+    return _answer_id(request, answer.cognito_id, answer.found, context)
 
 
 def _search_developer_user(
@@ -46,12 +71,16 @@ def _search_developer_user(
     pools = catalog(refresh=refresh)
     context["catalog"] = pools
     result = context["search"] = lookup.search_developer_user(query.text, pools, context["only_pool"])
+    # What the console did to this developer user id: unlinked, merged (one pair or a bulk job's
+    # item), registered. With any of it, even one match is listed rather than opened.
+    recorded = context["trail"] = trail.about_developer_user(query.text)
+    merges = context["merge_items"] = trail.merge_items(query.text)
     busy = [failure.error for failure in result.failures if isinstance(failure.error, Throttled)]
     if not result.matches and busy and len(busy) == len(result.failures):
         # Nothing found only because the quota is busy: the busy page, which searches again by
         # itself when the turn is due, rather than an answer that looks final.
         raise busy[0]
-    if len(result.matches) == 1 and not result.failures:
+    if len(result.matches) == 1 and not result.failures and not recorded and not merges:
         match = result.matches[0]
         return go_to(request, identity_url(match.identity_id, match.pool.pool_id))
     return None
@@ -66,6 +95,8 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     answer = None
     if query.kind == "id":
         answer = _find_id(request, query, context)
+    elif query.kind == "guid":
+        answer = _find_guid(request, query, context)
     elif query.kind == "developer_user":
         answer = _search_developer_user(request, query, context)
     if answer is not None:
@@ -74,5 +105,6 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
         # The narrowing selector offers the pools a developer-user search would ask.
         context["catalog"] = catalog()
     pools = context["catalog"].pools if "catalog" in context else ()
+    query = context["query"]
     context["form"] = LookupForm(text=query.text, only_pool=context["only_pool"], pools=pools)
     return render_page(request, "identities/lookup.html", context, partial="results")
