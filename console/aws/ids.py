@@ -26,7 +26,20 @@ _BARE_GUID = re.compile(_GUID)
 _POOL_ARN = re.compile(r"arn:aws[a-z-]*:cognito-identity:[a-z0-9-]*:\d*:identitypool/(.+)")
 # Quotes a ticket or a chat wraps an id in (straight, curly, low, angle, back quotes), and the
 # punctuation a sentence leaves after it.
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a"
+# A quote is taken off only with its partner at the other end ("…", “…”, „…“, «…»): a value
+# that merely starts with a quote (a developer user id may) is left whole.
+_OPENING = {
+    '"': '"',
+    "'": "'",
+    "`": "`",
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "\u201e": "\u201c",
+    "\u201a": "\u2018",
+    "\u00ab": "\u00bb",
+    "\u2039": "\u203a",
+    "\u201d": "\u201d",
+}
 _TRAILING = ",;.!?"
 
 
@@ -46,7 +59,9 @@ def unwrap_pasted(text: str) -> str:
     previous = None
     while text != previous:
         previous = text
-        text = text.strip().rstrip(_TRAILING).strip().strip(_QUOTES)
+        text = text.strip().rstrip(_TRAILING).strip()
+        if len(text) >= 2 and _OPENING.get(text[0]) == text[-1]:
+            text = text[1:-1]
     return text
 
 

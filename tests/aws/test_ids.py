@@ -79,3 +79,16 @@ def test_a_guid_alone_is_recognised(text, expected):
 
 def test_a_developer_user_id_keeps_what_is_inside_it():
     assert unwrap_pasted(' "shop:user.one, the second" ') == "shop:user.one, the second"
+
+
+@pytest.mark.parametrize(
+    ("pasted", "meant"),
+    [
+        ('"customer-12345"', "customer-12345"),
+        ("\u201ccustomer-12345\u201d,", "customer-12345"),
+        ('"><img src=x onerror=alert(1)>', '"><img src=x onerror=alert(1)>'),
+        ("'quoted", "'quoted"),
+    ],
+)
+def test_only_a_quote_with_its_partner_at_the_other_end_is_taken_off(pasted, meant):
+    assert unwrap_pasted(pasted) == meant
