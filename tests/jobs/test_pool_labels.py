@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from console.jobs import parsing, prune, schedules
+from console.jobs import parsing, prune, schedules, sync
 from console.jobs.models import Kind
 
 from .conftest import guest_identities, targets_of
@@ -153,3 +153,16 @@ def test_schedules_show_the_pools_name_also_once_it_is_deleted(as_admin, admin, 
     assert expected in page_of(as_admin, reverse("jobs:schedules"))
     assert expected in page_of(as_admin, reverse("jobs:schedules"), pool=named_pool)
     assert expected in page_of(as_admin, reverse("jobs:schedule_edit", args=[schedule.pk]))
+
+
+def test_a_sync_of_every_pool_learns_their_names_and_which_are_gone(as_admin, cognito, make_job, make_pool):
+    kept, dropped = make_pool("Kept app"), make_pool("Dropped app")
+    sync.every_pool()
+    cognito.delete_identity_pool(IdentityPoolId=dropped)
+    for pool_id in (kept, dropped):
+        make_job(Kind.DELETE, pool_id, targets_of(["us-east-1:0a1b2c3d-0000-4000-8000-000000000001"]))
+
+    sync.every_pool()
+
+    page = page_of(as_admin, reverse("jobs:list"))
+    assert label("Kept app", kept) in page and label("Dropped app", dropped, deleted=True) in page
