@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
+from bench.servers import free_port
 from console.aws import limiter
 from console.jobs.models import Job, Kind, PruneSchedule
 from tests.cognito import full_pool_settings
@@ -201,3 +202,14 @@ def test_a_pool_created_through_the_console_is_in_the_list_at_once(as_admin, two
     page = page_of(as_admin, reverse("jobs:new_delete"))
 
     assert "Fresh app — us-east-1:" in group(page, EAST)
+
+
+def test_a_region_that_cannot_be_listed_offers_the_names_last_seen(as_admin, settings, make_pool):
+    kept = make_pool("Checkout app")
+    as_admin.get(reverse("pools:list"))  # the console has seen it
+    settings.COGNITO_ENDPOINT = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    page = page_of(as_admin, reverse("jobs:new_prune"))
+
+    assert f'<optgroup label="{EAST} — not listed now (EndpointUnavailable): names last seen">' in page
+    assert f'<option value="{kept}">Checkout app — {kept}</option>' in page
