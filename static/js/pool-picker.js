@@ -39,6 +39,8 @@
   }
 
   function enhance(select) {
+    if (select.hasAttribute("data-pool-filtered")) return; // the script may be included twice
+    select.setAttribute("data-pool-filtered", "");
     var box = document.createElement("input");
     box.type = "search";
     box.className = "pool-filter";
