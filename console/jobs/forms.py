@@ -41,6 +41,7 @@ class PoolPickerForm(forms.Form):
 
     pool = forms.CharField(
         required=False,
+        max_length=55,
         label="Identity pool",
         help_text="Every pool of the console's regions, by name; type in the box below for another.",
         # A CharField, not a ChoiceField: the id is checked against the service (find_pool), so a
