@@ -164,3 +164,23 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool_id} {self.day}"
+
+
+class KnownPool(models.Model):
+    """A pool the console has seen, with its last known name (pool_names.py).
+
+    Jobs, drafts and schedules keep only the pool's id; they show the name from here, so a
+    rename shows on every job at once, and a pool deleted since keeps the name it had."""
+
+    pool_id = models.CharField(max_length=64, primary_key=True)
+    region = models.CharField(max_length=32)
+    name = models.CharField(max_length=128)
+    last_seen = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "inventory_known_pool"
+        indexes = [models.Index(fields=["region", "name"], name="inv_known_pool_region_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pool_id})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -12,23 +13,90 @@ from console.safeguards.forms import REASON_MAX_LENGTH
 from console.safeguards.uploads import validate_upload
 
 from .models import Kind, Status
+from .pool import PickerRegion, picker_regions
 
-POOL_ID_HINT = "REGION:UUID, e.g. us-east-1:0a1b2c3d-…"
+TYPED_HINT = "For a pool the list does not show: REGION:UUID, e.g. us-east-1:0a1b2c3d-…"
 
 
-def pool_id_field(help_text: str = "") -> forms.CharField:
-    """The identity pool id every job form starts with."""
-    return forms.CharField(
-        label="Identity pool id",
-        help_text=help_text,
+def _picker_choices(groups: list[PickerRegion], empty_label: str) -> list[tuple[str, Any]]:
+    choices: list[tuple[str, Any]] = [("", empty_label)]
+    for group in groups:
+        note = group.note or ("" if group.pools else "no pools")
+        label = f"{group.region} — {note}" if note else group.region
+        choices.append((label, [(pool.pool_id, f"{pool.name} — {pool.pool_id}") for pool in group.pools]))
+    return choices
+
+
+class PoolPickerForm(forms.Form):
+    """The pool a job is for: chosen by name (every region's pools, grouped by region), or its id
+    typed or pasted for a pool the list cannot show. `cleaned_data["pool_id"]` is the one given.
+
+    The list is read only when the form is shown (console/jobs/pool.py: from the shared cache of
+    each region's listing); a form posted and accepted costs no listing. With `pool_fixed` (the
+    pool page's own form, a schedule's edit) there is no list: the id is a hidden field.
+    """
+
+    pool_required = True
+    empty_label = "Choose a pool…"
+
+    pool = forms.CharField(
+        required=False,
         max_length=55,
-        error_messages={"required": "Give the identity pool id (REGION:UUID)."},
+        label="Identity pool",
+        help_text="Every pool of the console's regions, by name; type in the box below for another.",
+        # A CharField, not a ChoiceField: the id is checked against the service (find_pool), so a
+        # posted form need not list the pools to validate.
+        widget=forms.Select(attrs={"data-pool-picker": ""}),
+    )
+    pool_id = forms.CharField(
+        required=False,
+        label="… or type or paste the pool id",
+        help_text=TYPED_HINT,
+        max_length=55,
         widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
     )
 
+    def __init__(self, *args: Any, pool_fixed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if pool_fixed:
+            del self.fields["pool"]
+            self.fields["pool_id"].widget = forms.HiddenInput()
+            return
+        self.fields["pool"].widget.choices = self._choices  # a callable: read when shown
+        if not self.is_bound and self.initial.get("pool_id"):
+            self._prefill(str(self.initial["pool_id"]).strip())
 
-class _InputForm(forms.Form):
-    """A pool id, and the input either pasted or uploaded; `cleaned_data["text"]` is the input."""
+    @cached_property
+    def picker_groups(self) -> list[PickerRegion]:
+        return picker_regions()
+
+    def _choices(self) -> list[tuple[str, Any]]:
+        return _picker_choices(self.picker_groups, self.empty_label)
+
+    def _prefill(self, pool_id: str) -> None:
+        """A pool given in the URL (?pool=): chosen in the list when it is there, else typed."""
+        listed = any(pool.pool_id == pool_id for group in self.picker_groups for pool in group.pools)
+        if listed:
+            self.initial = {**self.initial, "pool": pool_id, "pool_id": ""}
+
+    def clean_pool_id(self) -> str:
+        typed = (self.cleaned_data.get("pool_id") or "").strip()
+        chosen = (self.cleaned_data.get("pool") or "").strip()
+        if typed and chosen and typed != chosen:
+            raise ValidationError(
+                f"The list says {chosen} and the box says {typed}: empty the box to use the list, "
+                f"or choose “{self.empty_label}” in the list to use the id typed.",
+                code="two_pools",
+            )
+        if not (typed or chosen) and self.pool_required:
+            raise ValidationError(
+                "Choose the pool from the list, or type its id (REGION:UUID).", code="required"
+            )
+        return typed or chosen
+
+
+class _InputForm(PoolPickerForm):
+    """A pool, and the input either pasted or uploaded; `cleaned_data["text"]` is the input."""
 
     upload_types: tuple[str, ...] = ("text/csv",)
     # What goes in the text box and the file, by kind of job.
@@ -36,7 +104,6 @@ class _InputForm(forms.Form):
     text_hint = ""
     file_hint = ""
 
-    pool_id = pool_id_field(help_text=POOL_ID_HINT)
     text = forms.CharField(
         required=False,
         strip=False,
@@ -199,11 +266,10 @@ class _AgeFields(forms.Form):
         return not ages_wrong and not any(data.get(name) not in (None, False) for name in names)
 
 
-class PruneForm(_AgeFields):
+class PruneForm(PoolPickerForm, _AgeFields):
     """A prune's pool and filter (all checked conditions must hold; at least one), and why; ages
     given in days become the dates they come to today."""
 
-    pool_id = pool_id_field(help_text=POOL_ID_HINT)
     reason = forms.CharField(
         required=False,
         max_length=500,
@@ -211,7 +277,7 @@ class PruneForm(_AgeFields):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    field_order = ["pool_id"]
+    field_order = ["pool", "pool_id"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -226,11 +292,10 @@ class PruneForm(_AgeFields):
         return data
 
 
-class ScheduleForm(_AgeFields):
+class ScheduleForm(PoolPickerForm, _AgeFields):
     """A prune schedule: the pool, the filter (ages kept in days: a date given becomes the days
     from it to today), the time, the unconfirmed limit."""
 
-    pool_id = pool_id_field(help_text=POOL_ID_HINT)
     time_of_day = forms.TimeField(
         label="Time of day (UTC)",
         input_formats=["%H:%M", "%H:%M:%S"],
@@ -254,10 +319,7 @@ class ScheduleForm(_AgeFields):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def clean_pool_id(self) -> str:
-        return self.cleaned_data["pool_id"].strip()
-
-    field_order = ["pool_id"]
+    field_order = ["pool", "pool_id"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -279,16 +341,12 @@ class ScheduleForm(_AgeFields):
         return data
 
 
-class SyncScheduleForm(forms.Form):
+class SyncScheduleForm(PoolPickerForm):
     """An inventory sync schedule: one pool (or every pool, left empty), the disabled pass, the time."""
 
-    pool_id = forms.CharField(
-        label="Identity pool id",
-        max_length=55,
-        required=False,
-        help_text="REGION:UUID; leave empty for every pool of the console's regions.",
-        widget=forms.TextInput(attrs={"size": 50, "autocomplete": "off", "spellcheck": "false"}),
-    )
+    pool_required = False
+    empty_label = "Every pool of the console's regions"
+
     disabled = forms.BooleanField(
         required=False,
         label="Also find disabled identities (lists each pool twice)",
@@ -297,9 +355,6 @@ class SyncScheduleForm(forms.Form):
     time_of_day = ScheduleForm.base_fields["time_of_day"]
     enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
     reason = ScheduleForm.base_fields["reason"]
-
-    def clean_pool_id(self) -> str:
-        return self.cleaned_data["pool_id"].strip()
 
 
 class ScheduleDeleteForm(forms.Form):

@@ -46,7 +46,7 @@ from django.utils import timezone
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls, limiter
 from console.aws import pools as gateway_pools
-from console.inventory import store
+from console.inventory import pool_names, store
 from console.inventory.models import PoolState
 
 from . import broker, walk
@@ -136,8 +136,15 @@ def start_sync(
 
 
 def every_pool() -> list[str]:
-    """Every pool id of the regions the console shows (AWS_REGIONS), region by region."""
-    return [pool.pool_id for region in settings.AWS_REGIONS for pool in gateway_pools.all_pools(region)]
+    """Every pool id of the regions the console shows (AWS_REGIONS), region by region; each
+    region's whole listing also refreshes the pools' names (and which are gone) for the jobs pages."""
+    found: list[str] = []
+    for region in settings.AWS_REGIONS:
+        started = timezone.now()
+        pools = gateway_pools.all_pools(region)
+        pool_names.listed(region, [(pool.pool_id, pool.name) for pool in pools], started=started)
+        found += [pool.pool_id for pool in pools]
+    return found
 
 
 def start_all(

@@ -21,6 +21,7 @@ from console.aws.pools import (
     get_roles,
     list_tags,
 )
+from console.inventory import pool_names
 
 from .identity_counts import identity_counts
 from .providers import Provider, configured_providers, provider_label
@@ -128,7 +129,10 @@ def page_context(request: HttpRequest, pool_id: str) -> dict[str, Any]:
     try:
         pool = describe_pool(pool_id)
     except aws_errors.CognitoError as exc:
+        if isinstance(exc, aws_errors.NotFound):
+            pool_names.gone(pool_id)
         return {"error": exc, "pool_id": pool_id}
+    pool_names.seen([(pool.pool_id, pool.name)])  # the name the jobs pages show it by
     context = settings_context(pool)
     for build in _BUILDERS.values():
         context.update(build(request, pool))

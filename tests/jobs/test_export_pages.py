@@ -58,8 +58,8 @@ def test_posting_the_form_starts_the_export_and_shows_its_page(as_admin, admin, 
 def test_the_export_page_has_the_same_form_with_the_pool_filled_in(as_admin, pool_id):
     html = as_admin.get(reverse("jobs:new_export"), {"pool": pool_id}).content.decode()
 
-    assert '<label for="export-pool_id">Identity pool id</label>' in html
-    assert f'value="{pool_id}"' in html
+    assert '<label for="export-pool">Identity pool</label>' in html
+    assert f'<option value="{pool_id}" selected>everything — {pool_id}</option>' in html
     assert "Reason (optional, kept in the audit trail)" in html
 
 
@@ -72,7 +72,7 @@ def test_the_export_page_has_the_same_form_with_the_pool_filled_in(as_admin, poo
             "ResourceNotFound",
         ),
         ({"pool_id": "POOL", "file_format": "xml"}, "Choose CSV or JSON Lines."),
-        ({"pool_id": "", "file_format": "csv"}, "Give the identity pool id"),
+        ({"pool_id": "", "file_format": "csv"}, "Choose the pool from the list, or type its id"),
     ],
 )
 def test_bad_input_is_refused_with_a_reason_and_starts_nothing(as_admin, pool_id, data, problem):

@@ -23,7 +23,7 @@ from console.audit.record import record_console_action
 from console.safeguards.forms import REASON_MAX_LENGTH
 
 from .. import export
-from ..forms import POOL_ID_HINT, pool_id_field
+from ..forms import PoolPickerForm
 from ..models import Job, Kind, Status
 
 # The formats as the form offers them: what each file holds.
@@ -33,10 +33,9 @@ _FORMAT_CHOICES = [
 ]
 
 
-class ExportForm(forms.Form):
+class ExportForm(PoolPickerForm):
     """The pool, the file's format, whether to look up developer user ids, and why (optional)."""
 
-    pool_id = pool_id_field(help_text=POOL_ID_HINT)
     file_format = forms.ChoiceField(
         label="Format",
         choices=_FORMAT_CHOICES,
@@ -66,9 +65,7 @@ class ExportForm(forms.Form):
     def __init__(self, *args: Any, pool_fixed: bool = False, **kwargs: Any) -> None:
         # Ids apart from the other forms of the pool page, which shows this one too.
         kwargs.setdefault("auto_id", "export-%s")
-        super().__init__(*args, **kwargs)
-        if pool_fixed:  # the pool page's own pool
-            self.fields["pool_id"].widget = forms.HiddenInput()
+        super().__init__(*args, pool_fixed=pool_fixed, **kwargs)  # fixed: the pool page's own pool
         days = settings.JOB_EXPORT_RETENTION_DAYS
         kept = f"It is kept {days} day{'s' if days != 1 else ''} after the export ends, then removed."
         self.fields["reason"].help_text = (

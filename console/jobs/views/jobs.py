@@ -24,6 +24,7 @@ from console.audit.export import streaming_writer
 from console.audit.record import record_console_action
 from console.aws import errors, limiter
 from console.htmx import render_page
+from console.inventory import pool_names
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -72,6 +73,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
         page = Paginator(_filtered(form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             page=page,
+            # Every pool's name in one query, for {% pool_label %} (templatetags/pool_tags.py).
+            pool_names=pool_names.names([job.pool_id for job in page.object_list]),
             filtering=bool(query),
             pool_filter=form.cleaned_data.get("pool", ""),
             first_url=_page_url(query) if page.number > 2 else None,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from console.accounts.roles import has_perm, permission_required
 from console.htmx import render_page
+from console.inventory import pool_names
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import password_entered_recently, recent_auth_required
 
@@ -93,7 +94,7 @@ def part_context(job: Job, user: Any, form: DestructiveConfirmForm | None = None
             offer=offer,
             expected=prune.confirmation_text(job.total),
             changes=[
-                f"Up to {job.total:,} identit{'y' if job.total == 1 else 'ies'} of pool {job.pool_id} that this "
+                f"Up to {job.total:,} identit{'y' if job.total == 1 else 'ies'} of pool {pool_names.name_of(job.pool_id).text} that this "
                 "dry run matched will be deleted, with their linked logins. Users who sign in again will get "
                 "new identity ids.",
             ],

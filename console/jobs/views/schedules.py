@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from console.accounts.roles import has_perm, permission_required
 from console.aws import errors
 from console.htmx import render_page
+from console.inventory import pool_names
 from console.safeguards.reauth import recent_auth_required
 
 from .. import schedules
@@ -89,6 +90,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page": page,
+            "pool_names": pool_names.names([pool, *(row["schedule"].pool_id for row in rows)]),
             "pool_filter": pool,
             "may_run": has_perm(request.user, "run_jobs"),
             "first_url": url(1) if page.number > 2 else None,
@@ -169,9 +171,11 @@ def _new_sync_schedule(request: HttpRequest) -> HttpResponse:
 def _edit_sync_schedule(request: HttpRequest, schedule: PruneSchedule) -> HttpResponse:
     context: dict[str, Any] = {"schedule": schedule}
     if request.method != "POST":
-        return _sync_form_page(request, {**context, "form": SyncScheduleForm(initial=_initial(schedule))})
+        return _sync_form_page(
+            request, {**context, "form": SyncScheduleForm(initial=_initial(schedule), pool_fixed=True)}
+        )
     # The pools of a schedule do not change: other pools are another schedule.
-    form = SyncScheduleForm({**request.POST.dict(), "pool_id": schedule.pool_id})
+    form = SyncScheduleForm({**request.POST.dict(), "pool_id": schedule.pool_id}, pool_fixed=True)
     if not form.is_valid():
         return _sync_form_page(request, {**context, "form": form})
     data = form.cleaned_data
@@ -201,10 +205,10 @@ def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
         return _edit_sync_schedule(request, schedule)
     context: dict[str, Any] = {"schedule": schedule}
     if request.method != "POST":
-        context["form"] = ScheduleForm(initial=_initial(schedule))
+        context["form"] = ScheduleForm(initial=_initial(schedule), pool_fixed=True)
         return render(request, "jobs/schedule_form.html", context)
     # The pool of a schedule does not change: a different pool is a different schedule.
-    form = ScheduleForm({**request.POST.dict(), "pool_id": schedule.pool_id})
+    form = ScheduleForm({**request.POST.dict(), "pool_id": schedule.pool_id}, pool_fixed=True)
     if form.is_valid():
         data = form.cleaned_data
         schedule.created_by = request.user

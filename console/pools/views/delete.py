@@ -13,6 +13,7 @@ from console.aws import errors as aws_errors
 from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, delete_pool, describe_pool
 from console.htmx import go_to
+from console.inventory import pool_names
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
@@ -35,6 +36,8 @@ def pool_delete(request: HttpRequest, pool_id: str) -> HttpResponse:
         try:
             delete_pool(pool_id, reason=form.cleaned_data["reason"], before=pool.settings)
             forget_catalog()  # the support lookup's list of pools with a developer provider
+            pool_names.seen([(pool.pool_id, pool.name)])
+            pool_names.gone(pool.pool_id)  # its jobs keep showing its name, as deleted
         except aws_errors.CognitoError as exc:
             error = exc
         else:

@@ -25,6 +25,7 @@ from console.aws import errors as aws_errors
 from console.aws.catalog import forget_catalog
 from console.aws.pools import Pool, PoolSettings, create_pool, describe_pool, update_pool
 from console.htmx import render_page
+from console.inventory import pool_names
 from console.safeguards.reauth import recent_auth_required
 
 from .. import changes
@@ -85,6 +86,7 @@ def pool_new(request: HttpRequest) -> HttpResponse:
     try:
         pool = create_pool(editor.form.cleaned_data["region"], editor.settings())
         forget_catalog()  # the support lookup's list of pools with a developer provider
+        pool_names.seen([(pool.pool_id, pool.name)])
     except aws_errors.CognitoError as exc:
         editor.place_service_error(exc)
         return _new_page(request, editor)
@@ -178,6 +180,7 @@ def _save(request: HttpRequest, current: Pool, proposal: PoolSettings) -> HttpRe
     try:
         saved = update_pool(current.pool_id, proposal, before=current.settings)
         forget_catalog()
+        pool_names.seen([(saved.pool_id, saved.name)])  # a rename shows on the pool's jobs
     except aws_errors.CognitoError as exc:
         editor = PoolEditor.from_settings(proposal, developer_locked=current.settings.developer_provider_name)
         editor.place_service_error(exc)

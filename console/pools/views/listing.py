@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -17,6 +19,7 @@ from console.accounts.roles import permission_required
 from console.aws import errors as aws_errors
 from console.aws.pools import list_pools_page, search_pools
 from console.htmx import render_page
+from console.inventory import pool_names
 
 from ..access import region_problem
 from ..forms import PoolFilterForm
@@ -37,6 +40,7 @@ def _results(region: str, query: str, token: str | None, pages_before: int) -> d
     context.update(first_url=None, next_url=None, further_url=None)
     if token:
         context["first_url"] = list_url(region, q=query)
+    started = timezone.now()
     try:
         if query:
             search = search_pools(region, query, token, max_pages=SEARCH_PAGES, enough=PAGE_SIZE)
@@ -51,7 +55,20 @@ def _results(region: str, query: str, token: str | None, pages_before: int) -> d
                 context["next_url"] = list_url(region, token=page.next_token)
     except aws_errors.CognitoError as exc:
         context["error"] = exc
+        return context
+    whole = not query and not token and not context["next_url"]
+    _remember_names(region, context["pools"], whole=whole, started=started)
     return context
+
+
+def _remember_names(region: str, pools: Any, *, whole: bool, started: datetime) -> None:
+    """The names the jobs pages show their pools by (console/inventory/pool_names.py); a region
+    listed whole on one page also tells which pools it no longer has."""
+    pairs = [(pool.pool_id, pool.name) for pool in pools]
+    if whole:
+        pool_names.listed(region, pairs, started=started)
+    else:
+        pool_names.seen(pairs)
 
 
 def _pages_before(request: HttpRequest) -> int:
