@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from console.audit.models import AuditEvent
 from console.jobs import parsing
-from console.jobs.models import Job, Kind, Status, WalkState
+from console.jobs.models import Item, Job, Kind, Status, WalkState
+from console.jobs.views.jobs import progress_context
 
 from .conftest import developer_identity, drive, guest_identities, targets_of
 
@@ -322,3 +323,19 @@ def test_each_part_of_the_bar_stands_out_3_to_1_in_light_and_dark_mode(part):
     for palette in (light, dark):
         assert _contrast(palette[part], palette["card"]) >= 3
         assert _contrast(palette[part], palette["bg"]) >= 3
+
+
+def test_a_dry_runs_count_is_never_below_the_matches_shown_under_it(admin):
+    # The page read the job, then a page of matches was committed before it read the matches.
+    job = a_job(
+        Kind.PRUNE_DRY_RUN, RUNNING, walk_state=LISTING, cursor={"listed": 60, "pages": 1}, params=GUESTS
+    )
+    stale = Job.objects.get(pk=job.pk)
+    for line in range(1, 20):
+        Item.objects.create(job=job, line=line, target=f"us-east-1:{line:08x}-0000-4000-8000-000000000000")
+    Job.objects.filter(pk=job.pk).update(total=19, done=19)
+
+    context = progress_context(stale, admin)
+
+    assert len(context["prune_sample"]) == 19
+    assert context["job"].total == 19 and context["numbers"].summary == "60 listed · 19 matched so far"
