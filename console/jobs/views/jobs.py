@@ -313,12 +313,12 @@ def _changes(draft: Draft) -> list[str]:
     pool = f"“{draft.pool_name}” ({draft.pool_id})" if draft.pool_name else draft.pool_id
     if draft.kind == Kind.MERGE:
         return [
-            f"{draft.count} merge(s) in pool {pool}: each source developer user, with every login of its "
+            f"{draft.count:,} merge(s) in pool {pool}: each source developer user, with every login of its "
             "identity, moves into the destination's identity; the source's old identity is disabled.",
             *draft.notes,
         ]
     return [
-        f"{draft.count} identities of pool {pool} are deleted, with their linked logins. "
+        f"{draft.count:,} identities of pool {pool} are deleted, with their linked logins. "
         "Users signing in again get new identity ids.",
         *draft.notes,
     ]
@@ -377,7 +377,7 @@ def _review_context(draft: Draft, form: DestructiveConfirmForm) -> dict[str, Any
         "form": form,
         "changes": _changes(draft),
         "sample": draft.targets[:SAMPLE_SIZE],
-        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count} identities",
+        "button_label": "Merge" if draft.kind == Kind.MERGE else f"Delete {draft.count:,} identities",
         "cancel_url": _input_url(draft),
         "expires_at": draft.expires_at,
         **(_check_context(draft) if draft.kind == Kind.DELETE else {}),

@@ -125,7 +125,7 @@ def prune_run(request: HttpRequest, job_id: int) -> HttpResponse:
         except ValueError as exc:
             messages.warning(request, f"Nothing was started: {exc}")
             return redirect("jobs:detail", job_id=dry_run.pk)
-        messages.success(request, f"Prune {job.pk} started: it deletes at most {dry_run.total} identities.")
+        messages.success(request, f"Prune {job.pk} started: it deletes at most {dry_run.total:,} identities.")
         return redirect("jobs:detail", job_id=job.pk)
     context = progress_context(dry_run, request.user)
     context["prune_form"] = form
