@@ -57,8 +57,9 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
 
 
-# The narrowest a part of the bar is drawn (in percent): one failure among 100,000 stays visible.
-MIN_WIDTH = 0.8
+# The narrowest a part of the bar is drawn (in percent): one failure among 100,000 stays visible,
+# also in the job list's small bar.
+MIN_WIDTH = 2.0
 
 
 def _segments(counts: tuple[Count, ...], total: int) -> tuple[Segment, ...]:
