@@ -107,7 +107,7 @@ def _walk_end(job: Job, words: str) -> tuple[Segment, ...]:
     if job.status in (Status.CANCELLED, Status.CANCELLING):
         return (Segment("stopped", "stopped early: cancelled", 0.0, 100.0),)
     if job.error or job.status in (Status.FAILED, Status.PARTIALLY_FAILED):
-        return (Segment("failed", "stopped early: the listing failed", 0.0, 100.0),)
+        return (Segment("failed", "stopped early on an error", 0.0, 100.0),)
     return (Segment("done", words, 0.0, 100.0),)
 
 
@@ -118,7 +118,7 @@ def _ending(job: Job) -> str:
     if job.status == Status.CANCELLED:
         return ", then it was cancelled"
     if job.status != Status.SUCCEEDED:
-        return ", then the listing failed"
+        return ", then it stopped on an error"
     return ""
 
 

@@ -339,3 +339,40 @@ def test_a_dry_runs_count_is_never_below_the_matches_shown_under_it(admin):
 
     assert len(context["prune_sample"]) == 19
     assert context["job"].total == 19 and context["numbers"].summary == "60 listed · 19 matched so far"
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "fields", "words", "part"),
+    [
+        (
+            Kind.PRUNE_DRY_RUN,
+            Status.FAILED,
+            {
+                "total": 3,
+                "done": 3,
+                "cursor": {"listed": 120},
+                "error": "ListIdentities failed",
+                "params": GUESTS,
+            },
+            "120 listed · 3 matched, then it stopped on an error",
+            "failed",
+        ),
+        (
+            Kind.SYNC,
+            Status.CANCELLED,
+            {"total": 600, "done": 600, "cursor": {"listed": 600}},
+            "600 listed, then it was cancelled; nothing was marked gone",
+            "stopped",
+        ),
+    ],
+)
+def test_a_walk_that_stopped_early_says_so_in_words_and_in_its_bar(
+    as_viewer, kind, status, fields, words, part
+):
+    job = a_job(kind, status, walk_state=LISTED, **fields)
+
+    html = as_viewer.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+
+    assert f'data-testid="job-numbers">{words}.<' in html
+    assert re.search(rf'<rect class="job-bar-{part}" x="0.00" width="100.00"', html)
+    assert "a prune would delete 3" not in html  # only a dry run that listed the whole pool says it
