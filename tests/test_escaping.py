@@ -308,8 +308,9 @@ def test_the_checker_itself_catches_unescaped_markup():
     for payload in PAYLOADS[:2]:
         with pytest.raises(AssertionError):
             assert_rendered_as_text(f"<p>{payload}</p>", payload)
-    # The console's own chart SVG is allowed; any other <svg>, or an event handler on it, is not.
+    # The console's own chart and job bar SVG are allowed; any other <svg>, or an event handler on it, is not.
     assert_rendered_as_text('<svg class="chart-svg" role="img"><title>x</title></svg>', "x")
+    assert_rendered_as_text('<svg class="job-bar" role="img"><title>x</title></svg>', "x")
     with pytest.raises(AssertionError, match="svg"):
         assert_rendered_as_text('<svg class="chart"></svg>', "x")
     with pytest.raises(AssertionError, match="onload"):

@@ -2,7 +2,7 @@
 
 `assert_rendered_as_text(html, payload, shown)` parses the page and fails if the payload made
 markup: a script element without src, an event-handler attribute, a javascript: URL, or an
-element the page never uses (<xss>, <img>, an <svg> other than the console's charts'). It also fails if the raw payload (when it
+element the page never uses (<xss>, <img>, an <svg> other than the console's charts' and job bars'). It also fails if the raw payload (when it
 has characters HTML must escape) is in the page, and, when `shown` says what the page should
 display, if that text is missing in its escaped form.
 """
@@ -27,6 +27,8 @@ PAYLOADS = (
 
 # Elements a payload could bring in that no console page uses.
 FOREIGN_ELEMENTS = {"xss", "svg", "img", "iframe", "object", "embed"}
+# The classes of the console's own inline SVG: charts and job bars.
+OUR_SVG = {"chart-svg", "job-bar", "job-bar small"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href"}
 
 
@@ -39,8 +41,9 @@ class _Markup(HTMLParser):
         values = dict(attrs)
         if tag == "script" and not values.get("src"):
             self.problems.append("an inline <script>")
-        # The console's own charts are inline SVG (templates/charts/): only that one kind is ours.
-        ours = tag == "svg" and values.get("class") == "chart-svg" and values.get("role") == "img"
+        # The console's own charts and job bars are inline SVG (templates/charts/, jobs/_bar.html):
+        # only those are ours.
+        ours = tag == "svg" and values.get("class") in OUR_SVG and values.get("role") == "img"
         if tag in FOREIGN_ELEMENTS and not ours:
             self.problems.append(f"a <{tag}> element")
         for name, value in attrs:

@@ -88,7 +88,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "jobs:new_delete": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:new_merge": {"GET": "run_jobs", "POST": "run_jobs"},
     "jobs:confirm": {"GET": "run_jobs", "POST": "run_jobs"},
-    "jobs:cancel": {"POST": "run_jobs"},
+    "jobs:cancel": {"GET": "run_jobs", "POST": "run_jobs"},
     # Prune schedules: everyone sees them; admins (re-authenticated) save, change and delete them.
     "jobs:schedules": {"GET": "view_console"},
     "jobs:schedule_new": {"GET": "run_jobs", "POST": "run_jobs"},

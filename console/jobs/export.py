@@ -17,8 +17,9 @@ error instead of writing a file with a hole in it.
 
 Files live in settings.JOB_EXPORT_DIR, named by job id, readable by the console's user only;
 a finished export's file is kept JOB_EXPORT_RETENTION_DAYS days (Job.file_expires_at), then
-removed by `expire_files` (Celery beat). A cancelled export's partial file is removed when
-its walk stops; so is a failed one's.
+removed by `expire_files` (Celery beat). A cancelled export keeps its partial file (what it
+had committed, labelled partial on the job's page) for as long as a finished one's; a failed
+export's file is removed when its walk stops.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from django.utils import timezone
 from console.audit.export import SafeCsvWriter, safe_cell
 from console.audit.record import record_console_action
 from console.aws import errors, jobs_calls
+from console.inventory.models import PoolState
 
 from . import broker, retrying, walk
 from .models import Job, Kind, Status
@@ -133,10 +135,11 @@ def file_path(job: Job) -> Path | None:
 
 
 def download_name(job: Job) -> str:
-    """The name a browser saves the file as."""
+    """The name a browser saves the file as (a cancelled export's says it is partial)."""
     extension = FORMATS[job.params.get("format", "csv")].extension
     pool = job.pool_id.split(":", 1)[-1][:8]
-    return f"job-{job.pk}-identities-{pool}.{extension}"
+    partial = "-partial" if job.status == Status.CANCELLED else ""
+    return f"job-{job.pk}-identities-{pool}{partial}.{extension}"
 
 
 def content_type(job: Job) -> str:
@@ -323,8 +326,32 @@ def _remove(job: Job) -> None:
         path.unlink(missing_ok=True)
 
 
+def pool_size(pool_id: str) -> int | None:
+    """How many identities the pool had at its last complete inventory sync (kept up to date by
+    the console's own writes since); None when it was never synced."""
+    return PoolState.objects.filter(pk=pool_id, as_of__isnull=False).values_list("total", flat=True).first()
+
+
+def is_partial(job: Job) -> bool:
+    """A cancelled export whose file holds what it wrote before it stopped."""
+    return job.kind == Kind.EXPORT and job.status == Status.CANCELLED and bool(job.file_name)
+
+
 def _on_cancel(job: Job, now: datetime) -> None:
-    """A cancelled export keeps no partial file."""
+    """A cancelled export keeps the lines it committed as a partial file, downloadable for as
+    long as a finished export's file; with nothing written it keeps no file."""
+    cursor = job.cursor or {}
+    size, written = int(cursor.get("size", 0)), int(cursor.get("written", 0))
+    path = file_path(job)
+    if written and path is not None and path.exists() and path.stat().st_size >= size:
+        # Lines a dead worker wrote but never committed are not part of the export.
+        os.truncate(path, size)
+        Job.objects.filter(pk=job.pk).update(
+            file_size=size,
+            file_expires_at=now + timedelta(days=settings.JOB_EXPORT_RETENTION_DAYS),
+            params={**job.params, "partial_of": pool_size(job.pool_id)},
+        )
+        return
     Job.objects.filter(pk=job.pk).update(file_name="", file_size=0)
     _remove(job)
 
@@ -338,15 +365,17 @@ walk.ON_CANCEL[Kind.EXPORT] = _on_cancel
 
 
 def expire_files(*, now: datetime | None = None, remove: Callable[[Path], None] | None = None) -> int:
-    """Remove export files past their retention (and any left by an export that did not
-    succeed); their jobs keep file_expires_at, so the page says when the file expired."""
+    """Remove export files past their retention (and any left by an export that failed);
+    their jobs keep file_expires_at, so the page says when the file expired."""
     now = now or timezone.now()
     due = (
         Job.objects.filter(kind=Kind.EXPORT)
         .exclude(file_name="")
         .filter(
             Q(file_expires_at__lt=now)
-            | Q(status__in=(Status.CANCELLED, Status.FAILED, Status.PARTIALLY_FAILED))
+            | Q(status__in=(Status.FAILED, Status.PARTIALLY_FAILED))
+            # A cancelled export's partial file is kept until it expires, like a finished one's.
+            | Q(status=Status.CANCELLED, file_expires_at__isnull=True)
         )
     )
     removed = 0

@@ -49,6 +49,9 @@ def test_an_admin_deletes_selected_identities_watches_the_job_finish_and_downloa
     page.evaluate("window.stillTheSamePage = true")
     expect(page.get_by_test_id("job-status")).to_have_text("Succeeded", timeout=60_000)
     expect(page.get_by_test_id("count-done")).to_have_text("3")
+    # The end arrives with the last poll: the Ended line and the final numbers, no reload.
+    expect(page.get_by_test_id("job-ended")).to_contain_text("Ended (UTC)")
+    expect(page.get_by_test_id("job-numbers")).to_have_text("3 identities: 3 deleted.")
     assert page.evaluate("window.stillTheSamePage") is True  # updated in place by polling
     screenshot("jobs-finished")
     with page.expect_download() as download:

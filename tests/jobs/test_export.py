@@ -12,6 +12,7 @@ from django.utils import timezone
 from console.audit.models import AuditEvent
 from console.aws import jobs_calls
 from console.emulator.models import Identity
+from console.inventory.models import PoolState
 from console.jobs import export, runner, walk
 from console.jobs.models import Job, Kind, Status, WalkState
 from tests.cognito import DEVELOPER, GOOGLE, login_token
@@ -190,8 +191,9 @@ def test_developer_user_ids_are_refused_for_a_pool_without_a_developer_provider(
     assert not Job.objects.exists()
 
 
-def test_a_cancelled_export_stops_and_removes_its_partial_file(cognito, pool_id, admin):
-    guest_identities(cognito, pool_id, 150)
+def test_a_cancelled_export_stops_and_keeps_its_partial_file(cognito, pool_id, admin):
+    guests = guest_identities(cognito, pool_id, 150)
+    PoolState.objects.create(pool_id=pool_id, region="us-east-1", as_of=timezone.now(), total=150)
     job = start(pool_id, admin)
     steps(job, 1)
     path = export.file_path(job)
@@ -202,8 +204,52 @@ def test_a_cancelled_export_stops_and_removes_its_partial_file(cognito, pool_id,
 
     assert job.status == Status.CANCELLED
     assert job.done == 60  # the page written before the cancel, counted
+    assert ids_of(job) == guests[:60]  # the file holds exactly that page
+    assert job.file_size == path.stat().st_size == job.cursor["size"]
+    assert job.params["partial_of"] == 150  # the pool's size in the inventory, for "60 of 150"
+    expected_expiry = job.finished_at + timedelta(days=settings.JOB_EXPORT_RETENTION_DAYS)
+    assert abs(job.file_expires_at - expected_expiry) < timedelta(seconds=5)
+    assert job.walk_state == WalkState.LISTED
+
+
+def test_a_cancelled_export_drops_lines_nobody_committed(cognito, pool_id, admin):
+    guest_identities(cognito, pool_id, 150)
+    job = start(pool_id, admin)
+    steps(job, 1)
+    path = export.file_path(job)
+    committed = path.stat().st_size
+    with path.open("ab") as handle:  # a worker that died between writing and committing
+        handle.write(b"us-east-1:half-written,,,\r\n")
+
+    runner.cancel_job(job.pk, by=admin.username)
+    job = finish(job)
+
+    assert path.stat().st_size == committed == job.file_size
+    assert len(ids_of(job)) == 60
+
+
+def test_an_export_cancelled_before_its_first_page_keeps_no_file(cognito, pool_id, admin):
+    guest_identities(cognito, pool_id, 5)
+    job = start(pool_id, admin)
+
+    runner.cancel_job(job.pk, by=admin.username)
+    job = finish(job)
+
+    assert (job.status, job.done, job.file_name) == (Status.CANCELLED, 0, "")
+
+
+def test_a_partial_file_is_kept_until_it_expires(cognito, pool_id, admin):
+    guest_identities(cognito, pool_id, 150)
+    job = start(pool_id, admin)
+    steps(job, 1)
+    runner.cancel_job(job.pk, by=admin.username)
+    job = finish(job)
+    path = export.file_path(job)
+
+    assert export.expire_files(now=job.file_expires_at - timedelta(minutes=1)) == 0
+    assert path.exists()
+    assert export.expire_files(now=job.file_expires_at + timedelta(minutes=1)) == 1
     assert not path.exists()
-    assert (job.file_name, job.walk_state) == ("", WalkState.LISTED)
 
 
 def test_an_export_of_a_deleted_pool_fails_and_says_why(cognito, pool_id, admin):

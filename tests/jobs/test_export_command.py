@@ -12,7 +12,7 @@ from console.audit.models import AuditEvent
 from console.jobs.models import Job, Kind, Status
 
 from .conftest import guest_identities
-from .export_helpers import export_dir, finish, no_broker, records  # noqa: F401 - fixture
+from .export_helpers import export_dir, finish, no_broker, records, steps  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,24 @@ def test_export_prints_the_new_jobs_id_last_and_show_names_the_file(cognito, poo
     assert shown["status"] == Status.SUCCEEDED
     assert shown["file"] == str(settings.JOB_EXPORT_DIR / job.file_name)
     assert shown["file_size"] == job.file_size > 0
+    assert shown["file_partial"] is False
     assert len(records(job)) == 4
+
+
+def test_show_says_a_cancelled_exports_file_is_partial(cognito, pool_id, admin, settings):
+    guest_identities(cognito, pool_id, 70)
+    job_id = int(
+        run("export", "--pool", pool_id, "--format", "csv", "--user", admin.username).splitlines()[-1]
+    )
+    steps(Job.objects.get(pk=job_id), 1)
+    run("cancel", str(job_id), "--user", admin.username)
+    job = finish(Job.objects.get(pk=job_id))
+
+    shown = json.loads(run("show", str(job_id), "--json"))
+
+    assert (shown["status"], shown["file_partial"]) == (Status.CANCELLED, True)
+    assert shown["file"] == str(settings.JOB_EXPORT_DIR / job.file_name)
+    assert len(records(job)) == 60
 
 
 def test_export_with_developer_ids_records_the_option(pool_id, admin):

@@ -8,13 +8,15 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from console.audit.models import AuditEvent
+from console.inventory.models import PoolState
 from console.jobs import export, parsing, runner
 from console.jobs.models import Job, Kind, Status
 
 from .conftest import guest_identities
-from .export_helpers import export_dir, finish, no_broker, records, start  # noqa: F401 - fixture
+from .export_helpers import export_dir, finish, no_broker, records, start, steps  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +102,8 @@ def test_a_finished_export_page_offers_the_download_and_says_until_when(as_suppo
     html = as_support.get(reverse("jobs:detail", args=[finished.pk])).content.decode()
 
     assert reverse("jobs:export_file", args=[finished.pk]) in html
-    assert '<dd data-testid="export-written">7</dd>' in html
+    assert 'data-testid="job-numbers">7 identities written: the whole pool.<' in html
+    assert '<dd data-testid="count-done">7</dd>' in html
     assert f'kept until <time datetime="{finished.file_expires_at.isoformat()}' in html
     assert "Download results (CSV)" not in html  # an export has no items
 
@@ -166,16 +169,74 @@ def test_an_expired_file_is_gone_and_the_page_says_when(as_admin, finished):
     assert f"expired on {expires:%Y-%m-%d %H:%M} UTC" in response.content.decode()
 
 
-def test_a_cancelled_export_page_says_its_partial_file_was_removed(as_admin, cognito, pool_id, admin):
-    guest_identities(cognito, pool_id, 3)
+@pytest.fixture
+def cancelled(cognito, pool_id, admin):
+    """An export of 150 guests cancelled after its first page (60 identities), the pool's size
+    known to the inventory."""
+    guest_identities(cognito, pool_id, 150)
+    PoolState.objects.create(pool_id=pool_id, region="us-east-1", as_of=timezone.now(), total=150)
     job = start(pool_id, admin)
+    steps(job, 1)
     runner.cancel_job(job.pk, by=admin.username)
     job = finish(job)
     assert job.status == Status.CANCELLED
+    return job
+
+
+def test_a_cancelled_export_page_offers_its_partial_file_labelled_partial(as_support, cancelled):
+    html = as_support.get(reverse("jobs:detail", args=[cancelled.pk])).content.decode()
+
+    assert "Partial: 60 of 150 identities." in html
+    assert "60 identities written, then it was cancelled" in html
+    assert 'data-testid="export-download"' in html and "Download the partial file" in html
+    assert f'kept until <time datetime="{cancelled.file_expires_at.isoformat()}' in html
+
+
+def test_the_partial_file_downloads_named_partial_and_the_download_is_audited(as_support, support, cancelled):
+    response = as_support.get(reverse("jobs:export_file", args=[cancelled.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-partial.csv"')
+    assert b"".join(response.streaming_content) == export.file_path(cancelled).read_bytes()
+    event = AuditEvent.objects.get(operation="job.export_download")
+    assert (event.actor, event.request["identities"], event.request["partial"]) == (
+        support.username,
+        60,
+        True,
+    )
+
+
+def test_viewers_see_the_partial_label_without_the_download(as_viewer, cancelled):
+    html = as_viewer.get(reverse("jobs:detail", args=[cancelled.pk])).content.decode()
+
+    assert "Partial: 60 of 150 identities." in html
+    assert reverse("jobs:export_file", args=[cancelled.pk]) not in html
+    assert as_viewer.get(reverse("jobs:export_file", args=[cancelled.pk])).status_code == 403
+
+
+def test_the_cancel_question_of_an_export_says_the_partial_file_is_kept(as_admin, cognito, pool_id, admin):
+    guest_identities(cognito, pool_id, 150)
+    PoolState.objects.create(pool_id=pool_id, region="us-east-1", as_of=timezone.now(), total=150)
+    job = start(pool_id, admin)
+    steps(job, 1)
+
+    html = as_admin.get(reverse("jobs:cancel", args=[job.pk])).content.decode()
+
+    assert "stay in a partial file (now 60 of 150)" in html and "labelled “partial”" in html
+
+
+def test_a_cancelled_export_of_a_pool_never_synced_says_its_size_is_unknown(
+    as_admin, cognito, pool_id, admin
+):
+    guest_identities(cognito, pool_id, 70)
+    job = start(pool_id, admin)
+    steps(job, 1)
+    runner.cancel_job(job.pk, by=admin.username)
+    job = finish(job)
 
     html = as_admin.get(reverse("jobs:detail", args=[job.pk])).content.decode()
 
-    assert "its partial file was removed" in html
+    assert "Partial: 60 of an unknown number of identities." in html
 
 
 def test_the_file_of_another_kind_of_job_is_404(as_admin, make_job, cognito, pool_id):

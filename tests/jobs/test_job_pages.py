@@ -83,7 +83,8 @@ def test_a_job_page_shows_its_counts_progress_and_who_started_it_and_why(as_view
 
     html = as_viewer.get(reverse("jobs:detail", args=[finished.pk])).content.decode()
 
-    assert '<progress id="job-progress-bar" max="2" value="2">' in html
+    assert 'data-testid="job-numbers">2 identities: 2 deleted.<' in html
+    assert re.search(r'<rect class="job-bar-done" x="0.00" width="100.00"[^>]*data-outcome="done">', html)
     assert 'data-testid="job-status">Succeeded<' in html
     assert 'data-testid="count-done">2<' in html
     assert "TICKET-42 clean-up" in html and "alice-admin" in html
@@ -147,7 +148,8 @@ def test_an_admin_cancels_and_the_page_says_how_many_were_done_before(as_admin, 
     html = response.content.decode()
     assert queued.status == Status.CANCELLED
     assert "is being cancelled" in html
-    assert "0 items were done before it stopped; 1 was skipped." in html
+    assert "1 pair: 0 merged · 1 skipped." in html
+    assert "What was merged before it stopped stays merged; the rest was skipped." in html
 
 
 def test_cancelling_an_ended_job_says_so(as_admin, jobs):

@@ -221,9 +221,9 @@ def test_the_polled_progress_fragment_shows_the_count_so_far(as_admin, cognito, 
     assert "<strong>60</strong> matching identities so far" in html
     assert "Listing: 60 identities listed in 1 page" in html
     # The total grows while listing: the bar does not pretend to be full.
-    assert "60 of 60 items processed" not in html
-    assert "Listing the pool: 60 identities listed so far" in html
-    assert '<progress id="job-progress-bar" data-testid="walk-progress">' in html
+    assert "60 of 60" not in html
+    assert 'data-testid="job-numbers">60 listed · 60 matched so far.<' in html
+    assert 'data-testid="walk-progress">listing</progress>' in html and 'data-testid="job-bar"' not in html
 
 
 def test_a_real_runs_page_says_how_many_newly_match(as_viewer, finished_dry_run, admin):

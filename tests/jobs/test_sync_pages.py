@@ -61,7 +61,7 @@ def test_the_button_starts_a_sync_and_its_page_shows_what_was_listed(as_admin, a
     assert (job.kind, job.params["disabled"], job.reason, job.created_by) == (Kind.SYNC, True, "T-1", admin)
     assert AuditEvent.objects.get(operation="job.start").actor == admin.username
     html = as_admin.get(response.url).content.decode()
-    assert "Sync inventory" in html and "0 identities listed so far" in html
+    assert "Sync inventory" in html and 'data-testid="job-numbers">0 listed · 0 enabled so far.<' in html
     finish(job)
     html = as_admin.get(response.url).content.decode()
     assert "Listed the whole pool: 70 identities (70 enabled); 0 no longer listed, marked gone." in html

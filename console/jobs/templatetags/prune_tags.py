@@ -18,7 +18,7 @@ def prune_part(context: template.Context, job: Any) -> dict[str, Any]:
     if job.kind not in (Kind.PRUNE_DRY_RUN, Kind.PRUNE):
         return {"shown": False}
     request = context["request"]
-    part = part_context(job, request.user, context.get("prune_form"))
+    part = part_context(job, request.user, context.get("prune_form"), context.get("prune_sample"))
     part.update(
         shown=True,
         request=request,

@@ -119,10 +119,11 @@ def _context(form: ExportForm, problem: str = "") -> dict[str, Any]:
 # The file may hold developer user ids: for the roles that see them on the identity page.
 @permission_required("lookup_identities")
 def export_file(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The finished export's file, as an attachment; every download is audited."""
+    """The finished export's file (or a cancelled one's partial file), as an attachment; every
+    download is audited."""
     job = get_object_or_404(Job, pk=job_id, kind=Kind.EXPORT)
     path = export.file_path(job)
-    if job.status != Status.SUCCEEDED or path is None:
+    if not (job.status == Status.SUCCEEDED or export.is_partial(job)) or path is None:
         messages.warning(request, _unavailable(job))
         return redirect("jobs:detail", job_id=job.pk)
     try:
@@ -153,6 +154,7 @@ def _audit_download(job: Job) -> None:
             "format": job.params.get("format"),
             "identities": job.done,
             "bytes": job.file_size,
+            "partial": job.status == Status.CANCELLED,
         },
         reason=job.reason,
     )
@@ -161,7 +163,7 @@ def _audit_download(job: Job) -> None:
 def _unavailable(job: Job) -> str:
     if job.is_active:
         return f"Job {job.pk} is still running: its file can be downloaded once it has ended."
-    if job.status == Status.SUCCEEDED and job.file_expires_at:
+    if job.status in (Status.SUCCEEDED, Status.CANCELLED) and job.file_expires_at:
         return (
             f"The file of job {job.pk} expired on {job.file_expires_at:%Y-%m-%d %H:%M} UTC and was removed."
         )

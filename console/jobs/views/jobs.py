@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from console.accounts.roles import has_perm, permission_required
@@ -28,9 +28,10 @@ from console.inventory import pool_names
 from console.safeguards.forms import DestructiveConfirmForm
 from console.safeguards.reauth import recent_auth_required
 
-from .. import intake, membership, runner
+from .. import export, intake, membership, prune, runner
 from ..forms import DeleteInputForm, JobFilterForm, MergeInputForm
 from ..models import DRAFT_LIFETIME, CheckStatus, Draft, Item, Job, Kind, Outcome, Status
+from ..numbers import cancel_effects, numbers_of
 
 PAGE_SIZE = 25
 LAST_ERRORS = 10
@@ -38,6 +39,8 @@ SAMPLE_SIZE = 10
 RESULT_BATCH = 2000
 # Refused and missing ids named one by one on the review page before "and N more".
 SHOWN_ENTRIES = 50
+# Kinds whose total grows as the pool is listed: no time left can be told.
+WALK_TOTAL_UNKNOWN = (Kind.PRUNE_DRY_RUN, Kind.EXPORT, Kind.SYNC)
 
 
 # ---------------------------------------------------------------------------------------
@@ -101,29 +104,38 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
-def progress_context(job: Job, user: Any) -> dict[str, Any]:
-    """What the progress fragment shows: counts, percentage, rate, ETA, last errors."""
+def progress_context(job: Job, user: Any, *, polled: bool = False) -> dict[str, Any]:
+    """What the progress fragment shows: the numbers in words, the bar, rate, ETA, last errors,
+    the end (when it ended) and what may be done next."""
+    sample = None
+    if job.kind == Kind.PRUNE_DRY_RUN:
+        # The matches shown first, then the counters: a match is committed with its count, so
+        # read in this order the count is never below the table under it.
+        sample = prune.sample(job)
+        job.refresh_from_db()
     now = timezone.now()
+    numbers = numbers_of(job)
     elapsed = ((job.finished_at or now) - job.started_at).total_seconds() if job.started_at else 0.0
-    rate = job.processed / elapsed if elapsed > 0 and job.processed else None
-    left = job.total - job.processed
+    rate = numbers.progressed / elapsed if elapsed > 0 and numbers.progressed else None
+    # Only a job given its items knows how many are left; a walk learns its total as it lists.
+    left = job.total - job.processed if job.kind not in WALK_TOTAL_UNKNOWN else 0
     cursor = job.cursor or {}
     errors = Item.objects.filter(job=job, outcome=Outcome.FAILED).order_by("-finished_at", "-id")
     return {
         "job": job,
+        "numbers": numbers,
         "percent": round(100 * job.processed / job.total) if job.total else 100,
-        "rate": f"{rate:.1f}" if rate else None,
+        "rate": (f"{rate:,.1f}" if rate >= 0.1 else f"{rate:.2g}") if rate else None,
         "elapsed": _duration(elapsed) if elapsed else None,
         "eta": _duration(left / rate) if rate and left and job.is_active else None,
         "last_errors": list(errors[:LAST_ERRORS]),
         "may_cancel": has_perm(user, "run_jobs") and job.status in (Status.QUEUED, Status.RUNNING),
-        # A walk's position (prunes, exports): identities listed and pages so far.
-        # (an export counts what it wrote: every identity it listed)
-        "walk_listed": cursor.get("listed", cursor.get("written", 0)),
-        "walk_pages": cursor.get("pages", 0),
+        "prune_sample": sample,
         # A sync's end: the time the inventory is as of.
         "sync_as_of": parse_datetime(cursor["as_of"]) if cursor.get("as_of") else None,
         "refreshed_at": now,
+        # The polled fragment (not the page): it also clears an open cancel confirmation at the end.
+        "polled": polled,
     }
 
 
@@ -139,21 +151,39 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @permission_required("view_console")
 @vary_on_headers("HX-Request")
 def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The progress fragment, polled every second; 286 once the job has ended stops the polling."""
+    """The progress fragment, polled every second; 286 once the job has ended stops the polling.
+
+    The fragment holds everything that changes when the job ends (its status, the Ended line,
+    the final numbers, the downloads and the prune offer), so the last poll shows the end."""
     job = get_object_or_404(Job, pk=job_id)
     if not request.htmx:
         return redirect("jobs:detail", job_id=job.pk)
-    response = render(request, "jobs/detail.html#progress", progress_context(job, request.user))
+    context = progress_context(job, request.user, polled=True)
+    response = render(request, "jobs/detail.html#progress", context)
     if not job.is_active:
         response.status_code = 286
     return response
 
 
-@require_POST
+def _cancel_context(job: Job) -> dict[str, Any]:
+    partial_of = export.pool_size(job.pool_id) if job.kind == Kind.EXPORT else None
+    return {
+        "job": job,
+        "numbers": numbers_of(job),
+        "effects": cancel_effects(job, partial_of=partial_of),
+        "cancellable": job.status in (Status.QUEUED, Status.RUNNING),
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("run_jobs")
+@vary_on_headers("HX-Request")
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Ask a job to stop: chunks already running finish, the others are skipped."""
+    """GET: what cancelling the job does, asked once; POST: ask the job to stop (chunks already
+    running finish, the others are skipped)."""
     job = get_object_or_404(Job, pk=job_id)
+    if request.method != "POST":
+        return render_page(request, "jobs/cancel.html", _cancel_context(job), partial="confirm")
     if runner.cancel_job(job.pk, by=request.user.get_username()):
         messages.success(
             request, f"Job {job.pk} is being cancelled: running chunks finish, the rest are skipped."

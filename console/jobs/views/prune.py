@@ -70,8 +70,11 @@ def new_prune(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/new_prune.html", {"form": form, "problem": problem})
 
 
-def part_context(job: Job, user: Any, form: DestructiveConfirmForm | None = None) -> dict[str, Any]:
-    """What the prune part of a job's page shows (see templatetags/prune_tags.py)."""
+def part_context(
+    job: Job, user: Any, form: DestructiveConfirmForm | None = None, sample: list[Any] | None = None
+) -> dict[str, Any]:
+    """What the prune part of a job's page shows (see templatetags/prune_tags.py); `sample`: the
+    dry run's first matches when the caller read them already."""
     cursor = job.cursor or {}
     dry_run = job if job.kind == Kind.PRUNE_DRY_RUN else job.dry_run
     context: dict[str, Any] = {
@@ -88,7 +91,7 @@ def part_context(job: Job, user: Any, form: DestructiveConfirmForm | None = None
         may_run = has_perm(user, "run_jobs")
         offer = job.status == Status.SUCCEEDED and job.total > 0 and real_run is None and may_run
         context.update(
-            sample=prune.sample(job),
+            sample=prune.sample(job) if sample is None else sample,
             real_run=real_run,
             may_run=may_run,
             offer=offer,

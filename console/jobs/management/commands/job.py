@@ -496,11 +496,13 @@ def _sync_summary(job: Job) -> dict[str, Any]:
 
 
 def _export_summary(job: Job) -> dict[str, Any]:
-    """An export's file: its path (null once removed), size and when it expires."""
+    """An export's file: its path (null once removed), size, when it expires, and whether it is
+    a cancelled export's partial file."""
     path = export.file_path(job)
     return {
         "file": str(path) if path else None,
         "file_size": job.file_size,
         "file_expires_at": _when(job.file_expires_at),
+        "file_partial": export.is_partial(job),
         "error": job.error or None,
     }
