@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -9,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from console.aws import errors
+from console.aws import clients, errors
 from console.aws.clients import get_client
 from console.aws.pools import list_pools_page
 
@@ -89,3 +90,28 @@ def test_unreachable_endpoint_is_reported_as_unavailable(settings, region):
     with pytest.raises(errors.Unavailable) as caught:
         list_pools_page(region, 1)
     assert "COGNITO_ENDPOINT" in caught.value.hint
+
+
+@pytest.mark.django_db
+def test_listed_dates_are_the_instants_the_service_sent_as_aware_utc_datetimes(cognito, pool_id):
+    identity_id = cognito.get_id(IdentityPoolId=pool_id)["IdentityId"]
+
+    listed = cognito.list_identities(IdentityPoolId=pool_id, MaxResults=60)["Identities"][0]
+    described = cognito.describe_identity(IdentityId=identity_id)
+
+    created = listed["CreationDate"]
+    assert created.utcoffset() == dt.timedelta(0)
+    assert created == described["CreationDate"]
+    assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
+        (1700000000.5, dt.datetime(2023, 11, 14, 22, 13, 20, 500000, tzinfo=dt.UTC)),
+        ("2023-11-14T22:13:20Z", dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)),
+    ],
+)
+def test_timestamps_in_epoch_seconds_or_iso_form_are_read_alike(value, expected):
+    assert clients.parse_timestamp(value) == expected
