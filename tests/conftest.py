@@ -8,7 +8,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -22,7 +24,8 @@ from django.test import Client
 from django.test.signals import clear_cache_handlers
 
 from console import cache as cache_module
-from console.aws.clients import build_client, reset_clients
+from console.aws import limiter
+from console.aws.clients import build_client, get_client, reset_clients
 from console.localrun.redis import answers, local_redis_url, socket_url, start_embedded
 from console.redisconn import get_redis
 from tests.cognito import full_pool_settings, in_process_client
@@ -197,3 +200,35 @@ def make_pool(cognito) -> Callable[..., str]:
 @pytest.fixture
 def pool_id(make_pool) -> str:
     return make_pool()
+
+
+@pytest.fixture
+def calls(monkeypatch) -> Counter[str]:
+    """Cognito operations called from now on, by name, from any client and any thread (every
+    call takes its turn in the limiter, even with the limiter off)."""
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+    real = limiter.acquire
+
+    def counting(region, op_name, *args, **kwargs):
+        with lock:
+            seen[op_name] += 1
+        return real(region, op_name, *args, **kwargs)
+
+    monkeypatch.setattr(limiter, "acquire", counting)
+    return seen
+
+
+@pytest.fixture
+def client_calls(region) -> Iterator[Counter[str]]:
+    """How many calls of each operation the console's own client for the region makes (botocore's
+    events): the pages' calls, apart from the jobs' client."""
+    counted: Counter[str] = Counter()
+
+    def count(model, **kwargs) -> None:
+        counted[model.name] += 1
+
+    client = get_client(region)
+    client.meta.events.register("before-call.cognito-identity", count)
+    yield counted
+    client.meta.events.unregister("before-call.cognito-identity", count)

@@ -5,13 +5,10 @@ search that found it, and a fresh answer once the console changed its developer 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
 
-from console.aws.clients import get_client
 from console.inventory import store
 from console.inventory.store import ListedIdentity
 from tests.cognito import DEVELOPER, GOOGLE, id_token
@@ -24,17 +21,9 @@ LOOKUPS = "LookupDeveloperIdentity"
 
 
 @pytest.fixture
-def calls(region) -> Iterator[Counter[str]]:
-    """How many calls of each operation the console's own client makes (botocore's events)."""
-    counted: Counter[str] = Counter()
-
-    def count(model, **kwargs) -> None:
-        counted[model.name] += 1
-
-    client = get_client(region)
-    client.meta.events.register("before-call.cognito-identity", count)
-    yield counted
-    client.meta.events.unregister("before-call.cognito-identity", count)
+def calls(client_calls):
+    """Here: the calls of the console's own client for the region (the pages' client)."""
+    return client_calls
 
 
 @pytest.fixture

@@ -4,14 +4,10 @@ pools again is limited per person."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
-
 import pytest
 from django.urls import reverse
 
 from console.aws import limiter
-from console.aws.clients import get_client
 from tests.cognito import full_pool_settings
 
 pytestmark = pytest.mark.django_db
@@ -20,17 +16,9 @@ LOOKUP = reverse("identities:lookup")
 
 
 @pytest.fixture
-def calls(region) -> Iterator[Counter[str]]:
-    """How many calls of each operation the console's own client makes (botocore's events)."""
-    counted: Counter[str] = Counter()
-
-    def count(model, **kwargs) -> None:
-        counted[model.name] += 1
-
-    client = get_client(region)
-    client.meta.events.register("before-call.cognito-identity", count)
-    yield counted
-    client.meta.events.unregister("before-call.cognito-identity", count)
+def calls(client_calls):
+    """Here: the calls of the console's own client for the region (the pages' client)."""
+    return client_calls
 
 
 @pytest.fixture

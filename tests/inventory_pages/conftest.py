@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
 
-from console.aws import limiter
 from tests.identities.conftest import developer_user, guests  # noqa: F401 (fixtures)
 from tests.inventory.helpers import FACEBOOK, GOOGLE, T0, listed, sync
 
@@ -22,20 +20,6 @@ def _one_thread_and_no_cached_pools(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def calls(monkeypatch) -> Counter[str]:
-    """Cognito operations called from now on, by name (every call takes its turn in the limiter)."""
-    seen: Counter[str] = Counter()
-    real = limiter.acquire
-
-    def counting(region, op_name, *args, **kwargs):
-        seen[op_name] += 1
-        return real(region, op_name, *args, **kwargs)
-
-    monkeypatch.setattr(limiter, "acquire", counting)
-    return seen
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ gone: not proof, DESIGN.md invariant 7) cost a LookupDeveloperIdentity call."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +12,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from console.aws import limiter
 from console.inventory import store
 from console.jobs.membership import OTHER_POOL
 from console.jobs.models import Draft, Item, Job
@@ -27,19 +25,6 @@ pytestmark = pytest.mark.django_db
 NEW = reverse("jobs:new_delete")
 UNKNOWN = "us-east-1:0a1b2c3d-0000-4000-8000-00000000beef"
 SYNCED_AT = dt.datetime(2026, 4, 1, 8, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def calls(monkeypatch) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    real = limiter.acquire
-
-    def counting(region, op_name, *args, **kwargs):
-        seen[op_name] += 1
-        return real(region, op_name, *args, **kwargs)
-
-    monkeypatch.setattr(limiter, "acquire", counting)
-    return seen
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ id still taken, bad ids refused with the input kept, and the list read from the 
 from __future__ import annotations
 
 import html as html_lib
-from collections import Counter
 
 import pytest
 from django.urls import reverse
 
 from bench.servers import free_port
-from console.aws import limiter
 from console.jobs.models import Job, Kind, PruneSchedule
 from tests.cognito import full_pool_settings
 from tests.pools.helpers import pool_form
@@ -40,19 +38,6 @@ def two_regions(settings, cognito_in) -> dict[str, str]:
         ]
         for region, name in ((EAST, "Checkout app"), (WEST, "Loyalty app"))
     }
-
-
-@pytest.fixture
-def calls(monkeypatch) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    real = limiter.acquire
-
-    def counting(region, op_name, *args, **kwargs):
-        seen[op_name] += 1
-        return real(region, op_name, *args, **kwargs)
-
-    monkeypatch.setattr(limiter, "acquire", counting)
-    return seen
 
 
 def group(page: str, region: str) -> str:

@@ -5,11 +5,9 @@ thread or database connection left behind when the walk stops (done, given back,
 from __future__ import annotations
 
 import threading
-from collections import Counter
 
 import pytest
 
-from console.aws import limiter
 from console.jobs import walk
 from console.jobs.models import Job, Status
 
@@ -37,27 +35,11 @@ def ahead(monkeypatch) -> list[bool]:
     return taken
 
 
-@pytest.fixture
-def listings(monkeypatch) -> Counter[str]:
-    """ListIdentities calls made from now on, from any thread."""
-    seen: Counter[str] = Counter()
-    lock = threading.Lock()
-    real = limiter.acquire
-
-    def counting(region, op_name, *args, **kwargs):
-        with lock:
-            seen[op_name] += 1
-        return real(region, op_name, *args, **kwargs)
-
-    monkeypatch.setattr(limiter, "acquire", counting)
-    return seen
-
-
 def walk_threads() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name.startswith("walk-")]
 
 
-def test_pages_listed_ahead_are_each_committed_once(cognito, pool_id, admin, ahead, listings):
+def test_pages_listed_ahead_are_each_committed_once(cognito, pool_id, admin, ahead, calls):
     ids = guest_identities(cognito, pool_id, 250)  # five pages
 
     job = finish(start(pool_id, admin))
@@ -66,11 +48,11 @@ def test_pages_listed_ahead_are_each_committed_once(cognito, pool_id, admin, ahe
     assert live_ids(pool_id) == set(ids)
     # The first page is listed by the step itself; the other four were listed ahead.
     assert ahead == [True] * 4
-    assert listings["ListIdentities"] == 5
+    assert calls["ListIdentities"] == 5
     assert walk_threads() == []
 
 
-def test_a_walk_given_back_between_tasks_lists_nothing_for_nobody(cognito, pool_id, admin, ahead, listings):
+def test_a_walk_given_back_between_tasks_lists_nothing_for_nobody(cognito, pool_id, admin, ahead, calls):
     ids = guest_identities(cognito, pool_id, 250)
     job = start(pool_id, admin)
     claim = walk.claim_walk(job.pk)
@@ -82,13 +64,13 @@ def test_a_walk_given_back_between_tasks_lists_nothing_for_nobody(cognito, pool_
     assert claim.ahead is not None
     claim.ahead.close()
     walk.release_walk(claim)
-    assert listings["ListIdentities"] == 2
+    assert calls["ListIdentities"] == 2
 
     job = finish(job)
 
     assert (job.status, job.done, job.cursor["pages"]) == (Status.SUCCEEDED, 250, 5)
     assert live_ids(pool_id) == set(ids)
-    assert listings["ListIdentities"] == 5
+    assert calls["ListIdentities"] == 5
     assert walk_threads() == []
 
 
