@@ -30,6 +30,24 @@ class AuditEventQuerySet(models.QuerySet):
         _refuse("bulk_update")
 
 
+class AppendOnly(models.Model):
+    """A row of the trail: written once, never changed or deleted (the database refuses it too,
+    on PostgreSQL; the queryset refuses bulk updates and deletes)."""
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse("changing a saved event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse("delete")
+
+
 class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"
     ERROR = "error", "Error"
@@ -41,7 +59,7 @@ def _keyset_index(name: str, *fields: str) -> models.Index:
     return models.Index(fields=[*fields, "-created_at", "-id"], name=name)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # The name is kept as text so that it survives the user's deletion. The user's id is kept as
     # it was: no foreign-key constraint and nothing done on delete, because clearing it would be
@@ -73,8 +91,6 @@ class AuditEvent(models.Model):
     # this column existed name their job only in `actor`, "jobs:<id>").
     job_id = models.BigIntegerField(null=True, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         # No add/change/delete permissions: reading is the accounts app's view_audit.
@@ -91,16 +107,8 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.operation} {self.outcome}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            _refuse("changing a saved event")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse("delete")
-
-
-class AuditEventIdentity(models.Model):
+class AuditEventIdentity(AppendOnly):
     """One identity an event touched, so an identity's history finds every event about it.
 
     An event has one `identity_id` column, but a DeleteIdentities call names up to 60
@@ -111,8 +119,6 @@ class AuditEventIdentity(models.Model):
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="identity_links")
     identity_id = models.CharField(max_length=64)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         default_permissions = ()
         constraints = [
@@ -122,16 +128,8 @@ class AuditEventIdentity(models.Model):
     def __str__(self) -> str:
         return f"{self.identity_id} in event {self.event_id}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            _refuse("changing a saved event")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse("delete")
-
-
-class AuditEventDeveloperUser(models.Model):
+class AuditEventDeveloperUser(AppendOnly):
     """One developer user id an event named, so a search for it finds what the console did.
 
     UnlinkDeveloperIdentity names one, MergeDeveloperIdentities two (source and destination),
@@ -143,8 +141,6 @@ class AuditEventDeveloperUser(models.Model):
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="developer_user_links")
     developer_user = models.CharField(max_length=1024)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         default_permissions = ()
         constraints = [
@@ -155,11 +151,3 @@ class AuditEventDeveloperUser(models.Model):
 
     def __str__(self) -> str:
         return f"developer user {self.developer_user} in event {self.event_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            _refuse("changing a saved event")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse("delete")
