@@ -22,7 +22,8 @@ DEEP_PAGE = 100
 GROWTH_TARGET = 1.5
 FIRST_PAGE_TARGET_MS = 100.0
 DEVELOPER_USER = "user-000100"
-_NEXT = re.compile(r'<a href="([^"]*)" rel="next"')
+# The Next link of a plain pager, or the Next button of an admin's (which keeps the page's ticks).
+_NEXT = re.compile(r'<a href="([^"]*)" rel="next"|name="go" value="([^"]*)"[^>]*data-rel="next"')
 _ROW = re.compile(r'<tr data-identity-id="([^"]+)"')
 
 
@@ -125,7 +126,7 @@ def deep_page_url(client: Any, pool_id: str, page: int) -> str:
         match = _NEXT.search(html)
         if match is None:
             raise RuntimeError(f"pool {pool_id} has fewer than {page} pages of {BROWSER_PAGE}")
-        url = base + match.group(1).replace("&amp;", "&")
+        url = base + (match.group(1) or match.group(2)).replace("&amp;", "&")
     return url
 
 
