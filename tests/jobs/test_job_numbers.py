@@ -271,7 +271,7 @@ def test_the_cancel_question_of_an_ended_job_offers_nothing(as_admin):
 
     html = as_admin.get(reverse("jobs:cancel", args=[job.pk])).content.decode()
 
-    assert "is succeeded: there is nothing to cancel" in html and "Cancel the job" not in html
+    assert "has ended (succeeded): there is nothing to cancel" in html and "Cancel the job" not in html
 
 
 @pytest.mark.parametrize(

@@ -326,7 +326,13 @@ class Command(BaseCommand):
         if not cancelled:
             job.refresh_from_db()
             raise CommandError(
-                f"Job {job.pk} is {job.get_status_display().lower()}: there is nothing to cancel."
+                f"Job {job.pk} "
+                + (
+                    "is already being cancelled"
+                    if job.is_active
+                    else f"has ended ({job.get_status_display().lower()})"
+                )
+                + ": there is nothing to cancel."
             )
         self.stdout.write(f"Job {job.pk} is being cancelled: running chunks finish, the others are skipped.")
 
