@@ -91,6 +91,13 @@ class Row:
     disabled: bool | None
     selected: bool
 
+    @property
+    def providers(self) -> Sequence[str]:
+        """Its linked login providers, as either mode holds them (an inventory row's `providers`,
+        a listed identity's `logins`)."""
+        held = getattr(self.identity, "providers", None)
+        return held if held is not None else self.identity.logins
+
 
 def _sync_url(request: HttpRequest) -> str | None:
     """Where "Sync now" posts (admins), when the sync job is part of this build."""
