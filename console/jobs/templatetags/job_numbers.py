@@ -1,27 +1,14 @@
-"""`{{ value|number }}` (1200 -> "1,200") and `{{ job|job_numbers }}` (console/jobs/numbers.py):
-the one number format of the job screens, and what a job's numbers mean for its kind."""
+"""`{{ job|job_numbers }}` (console/jobs/numbers.py): what a job's numbers mean for its kind. Numbers
+on their own take Django's `intcomma` (1200 -> "1,200"), as on every page."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django import template
 
 from console.jobs.models import Job
-from console.jobs.numbers import Numbers, number, numbers_of
+from console.jobs.numbers import Numbers, numbers_of
 
 register = template.Library()
-
-
-@register.filter(name="number")
-def number_filter(value: Any) -> str:
-    """A whole number with thousands separators; anything else as it is."""
-    if value is None or value == "":
-        return ""
-    try:
-        return number(int(value))
-    except (TypeError, ValueError):
-        return str(value)
 
 
 @register.filter
